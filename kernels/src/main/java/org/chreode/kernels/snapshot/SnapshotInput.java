@@ -13,7 +13,7 @@ import org.chreode.kernels.common.InvalidInputException;
  * @param featureNames names of the feature columns (for messages and plots)
  */
 public record SnapshotInput(String[] cellIds, double[][] features, Role[] roles, String[] fates,
-                            String[] featureNames) {
+                            String[] featureNames) implements java.io.Serializable {
 
     public SnapshotInput {
         int n = cellIds.length;

@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public record SnapshotResult(String[] cellIds, Role[] roles, String[] fateLabels, double[][] fateProbabilities,
                              double[] pUnknown, double[] pseudotime, double[] expectedStage, double[] potency,
-                             double[] meanAbsorptionTime, Map<String, Object> diagnostics) {
+                             double[] meanAbsorptionTime, Map<String, Object> diagnostics) implements java.io.Serializable {
 
     public SnapshotResult {
         diagnostics = Collections.unmodifiableMap(new LinkedHashMap<>(diagnostics));

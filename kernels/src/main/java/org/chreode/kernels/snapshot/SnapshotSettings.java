@@ -26,7 +26,7 @@ import org.chreode.kernels.geometry.KernelPrecision;
 public record SnapshotSettings(Method method, int stages, double epsilon, double epsilonTarget, double outlierCost,
                                double tolerance, int maxIterations, int checkInterval,
                                CostNormalization costNormalization, boolean referencePlans,
-                               KernelPrecision kernelPrecision, int threads, double timeStep, double idwGamma) {
+                               KernelPrecision kernelPrecision, int threads, double timeStep, double idwGamma) implements java.io.Serializable {
 
     public static final int DEFAULT_STAGES = 10;
     public static final double DEFAULT_EPSILON = 0.05;
