@@ -1,0 +1,312 @@
+package org.chreode.kernels.multistage;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.chreode.kernels.common.Convergence;
+import org.chreode.kernels.common.InvalidInputException;
+import org.chreode.kernels.common.IterationListener;
+import org.chreode.kernels.common.NumericalInstabilityException;
+import org.chreode.kernels.geometry.KernelPrecision;
+import org.chreode.kernels.linalg.Workers;
+
+/**
+ * MultistageOT (Tronstad, Karlsson, Dahlin, PNAS 2025; spec {@code shared/specs/multistageot.md}): multistage
+ * entropic optimal transport of a snapshot from initial to terminal cells, giving every cell a pseudotime, fate
+ * probabilities and mean absorption time.
+ *
+ * <p>Problem: minimise sum_t &lt;C, M_t&gt; + epsilon sum_t KL(M_t | P_t) over stage plans M_0..M_{T-1} with initial
+ * cells sending &gt;= 1, flow conservation at every intermediate stage, every intermediate cell sending &gt;= 1 in total
+ * and every terminal cell receiving &gt;= 1; C = squared Euclidean distance / scale, self-transport forbidden.
+ *
+ * <p>Algorithm: the generalised Sinkhorn iteration of {@link MultistageSinkhorn} with the Gibbs kernel
+ * E = exp(-C/epsilon), then optionally the proximal-point loop (section 9): repeatedly solve with the previous plans
+ * as prior and proximal epsilon_p = epsilon, which equals the plain problem at
+ * epsilon_eff = (1/epsilon + p/epsilon_p)^-1, until epsilon_eff &lt;= epsilonTarget (the published ratio test
+ * (eff - eps0)/(target - eps0) &gt;= 1). Priors are never stored: stage kernels are diag(x_t) exp(-C kappa_p)
+ * diag(y_t) with kappa_p = 1/epsilon_eff and x_t, y_t the previous plan factors (section 9.2).
+ *
+ * <p>Memory: one packed symmetric intermediate kernel (n(n-1)/2 entries, float64 or float32) plus O(T N) vectors.
+ * Plans, priors and the transition matrix are never formed. Fates come from GMRES on the factored chain.
+ *
+ * <p>When it does not converge: {@code maxIterations} reached gives a result flagged MAX_ITERATIONS (loosen the
+ * tolerance or raise the cap); under/overflow of the scalings throws {@link NumericalInstabilityException} (raise
+ * epsilon; reach small epsilon with epsilonTarget).
+ */
+public final class MultistageOtSolver {
+
+    /** Proximal iterations allowed; epsilon / epsilonTarget - 1 are needed. */
+    public static final int MAX_PROXIMAL_ITERATIONS = 1000;
+
+    private final double epsilon;
+    private final double epsilonTarget;
+    private final double tolerance;
+    private final int maxIterations;
+    private final int checkInterval;
+    private final boolean referencePlans;
+    private final KernelPrecision precision;
+    private final int threads;
+
+    /**
+     * @param epsilon        entropic regularisation, normalised cost units
+     * @param epsilonTarget  proximal loop target, NaN for none
+     * @param tolerance      stopping threshold of step + infeasibility
+     * @param maxIterations  sweep cap per Sinkhorn solve
+     * @param checkInterval  sweeps between checks (the published {@code patience})
+     * @param referencePlans plans from start-of-sweep scalings (published-code parity)
+     * @param precision      kernel storage
+     * @param threads        workers for kernel products
+     */
+    public MultistageOtSolver(double epsilon, double epsilonTarget, double tolerance, int maxIterations,
+                              int checkInterval, boolean referencePlans, KernelPrecision precision, int threads) {
+        this.epsilon = InvalidInputException.requirePositive("epsilon", epsilon);
+        if (!Double.isNaN(epsilonTarget) && !(epsilonTarget > 0 && epsilonTarget < epsilon)) {
+            throw InvalidInputException.parameter("epsilon-target", epsilonTarget, "must be > 0 and < epsilon");
+        }
+        if (epsilon / epsilonTarget > MAX_PROXIMAL_ITERATIONS + 1) {
+            throw InvalidInputException.parameter("epsilon-target", epsilonTarget, "needs more than "
+                    + MAX_PROXIMAL_ITERATIONS + " proximal iterations; keep epsilon/epsilon-target below "
+                    + (MAX_PROXIMAL_ITERATIONS + 1));
+        }
+        this.epsilonTarget = epsilonTarget;
+        this.tolerance = InvalidInputException.requirePositive("tolerance", tolerance);
+        this.maxIterations = InvalidInputException.requireAtLeast("max-iterations", maxIterations, 1);
+        this.checkInterval = InvalidInputException.requireAtLeast("check-interval", checkInterval, 1);
+        this.referencePlans = referencePlans;
+        this.precision = precision;
+        this.threads = InvalidInputException.requireAtLeast("threads", threads, 1);
+    }
+
+    public MultistageOtResult solve(MultistageOtProblem problem, IterationListener listener) {
+        MultistageLayout layout = problem.layout();
+        int stagesT = problem.transportSteps();
+        long t0 = System.nanoTime();
+        MultistageCosts costs = new MultistageCosts(problem.features(), layout, problem.costNormalization(),
+                problem.outlierCost());
+        boolean aux = costs.outlierStates();
+        Map<String, Object> timings = new LinkedHashMap<>();
+        timings.put("cost_scale_seconds", seconds(t0));
+        try (Workers workers = new Workers(threads)) {
+            long t1 = System.nanoTime();
+            double kappa = 1.0 / epsilon;
+            MultistageKernel kernel = MultistageKernel.build(costs, kappa, precision, workers);
+            requireNoEmptyRows(kernel, layout, epsilon, workers);
+            timings.put("kernel_seconds", seconds(t1));
+
+            long t2 = System.nanoTime();
+            MultistageSinkhorn sinkhorn = new MultistageSinkhorn(kernel, costs, stagesT, referencePlans, tolerance,
+                    maxIterations, checkInterval, listener, workers);
+            MultistageSinkhorn.Outcome outcome = sinkhorn.solve(sinkhorn.onesPrior(), epsilon, false, "sinkhorn");
+            List<Map<String, Object>> solves = new ArrayList<>();
+            solves.add(outcome.diagnostics());
+            timings.put("sinkhorn_seconds", seconds(t2));
+
+            long t3 = System.nanoTime();
+            double effective = epsilon;
+            List<Double> effectiveHistory = new ArrayList<>();
+            effectiveHistory.add(effective);
+            if (!Double.isNaN(epsilonTarget)) {
+                double proximalEpsilon = epsilon;
+                int outer = 0;
+                while ((effective - epsilon) / (epsilonTarget - epsilon) < 1) {
+                    outer++;
+                    kappa += 1.0 / proximalEpsilon;
+                    kernel = kernel.refill(costs, kappa, workers);
+                    sinkhorn.useKernel(kernel);
+                    PlanFactors prior = balanced(outcome.plan());
+                    outcome = sinkhorn.solve(prior, proximalEpsilon, true, "proximal " + outer);
+                    solves.add(outcome.diagnostics());
+                    effective = 1.0 / (1.0 / effective + 1.0 / proximalEpsilon);
+                    effectiveHistory.add(effective);
+                }
+                timings.put("proximal_seconds", seconds(t3));
+            }
+
+            long t4 = System.nanoTime();
+            MultistageFates.Outcome fates = MultistageFates.solve(kernel, outcome.plan(), outcome.sums(), layout, aux,
+                    workers);
+            timings.put("fates_seconds", seconds(t4));
+            double cost = costOfTransport(kernel, outcome.plan());
+
+            Map<String, Object> diagnostics = new LinkedHashMap<>();
+            diagnostics.put("cost_scale", costs.scale());
+            diagnostics.put("epsilon", epsilon);
+            diagnostics.put("epsilon_effective", effective);
+            diagnostics.put("converged", solves.stream().allMatch(d -> "converged".equals(d.get("status"))));
+            diagnostics.put("total_sweeps", solves.stream().mapToInt(d -> (Integer) d.get("sweeps")).sum());
+            diagnostics.put("total_checks", solves.stream().mapToInt(d -> (Integer) d.get("checks")).sum());
+            diagnostics.put("proximal_iterations", solves.size() - 1);
+            diagnostics.put("epsilon_effective_history", effectiveHistory);
+            diagnostics.put("solves", solves);
+            diagnostics.put("cost_of_transport", cost);
+            diagnostics.put("kernel_bytes", kernel.storageBytes());
+            diagnostics.put("kernel_precision", precision.label());
+            diagnostics.put("fate_solver", Map.of("method", "gmres", "iterations", toList(fates.iterations()),
+                    "relative_residuals", toList(fates.residuals())));
+            diagnostics.put("timings", timings);
+            return assemble(layout, costs, outcome, fates, effective, cost, diagnostics);
+        }
+    }
+
+    private MultistageOtResult assemble(MultistageLayout layout, MultistageCosts costs,
+                                        MultistageSinkhorn.Outcome outcome, MultistageFates.Outcome fates,
+                                        double effective, double cost, Map<String, Object> diagnostics) {
+        int realN0 = layout.initialCount();
+        int realN = layout.intermediateCount();
+        int realNF = layout.terminalCount();
+        int n0 = costs.initialCount();
+        int fateCount = layout.fateCount();
+        boolean aux = costs.outlierStates();
+        int cells = layout.cellCount();
+
+        double[][] mu = StageSummaries.stageMass(outcome.sums(), realN);
+        double[][] nu = StageSummaries.terminalMass(outcome.sums(), realNF);
+        double[] eMid = StageSummaries.expectedStage(mu);
+        double[] eTerm = StageSummaries.expectedStage(nu);
+        double[] concatenated = new double[realN + realNF];
+        System.arraycopy(eMid, 0, concatenated, 0, realN);
+        System.arraycopy(eTerm, 0, concatenated, realN, realNF);
+        double[] ranks = StageSummaries.rankPseudotime(concatenated);
+
+        double[][] fateProbabilities = new double[cells][];
+        double[] pUnknown = aux ? new double[cells] : null;
+        double[] pseudotime = new double[cells];
+        double[] expectedStage = new double[cells];
+        double[] absorption = new double[cells];
+        int[] init = layout.initialRef();
+        int[] mid = layout.intermediateRef();
+        int[] term = layout.terminalRef();
+        for (int i = 0; i < realN0; i++) {
+            int row = init[i];
+            fateProbabilities[row] = java.util.Arrays.copyOf(fates.transientFates()[i], fateCount);
+            if (aux) {
+                pUnknown[row] = fates.transientFates()[i][fateCount];
+            }
+            pseudotime[row] = 0;
+            expectedStage[row] = Double.NaN;
+            absorption[row] = fates.transientAbsorptionTime()[i];
+        }
+        for (int i = 0; i < realN; i++) {
+            int row = mid[i];
+            fateProbabilities[row] = java.util.Arrays.copyOf(fates.transientFates()[n0 + i], fateCount);
+            if (aux) {
+                pUnknown[row] = fates.transientFates()[n0 + i][fateCount];
+            }
+            pseudotime[row] = ranks[i];
+            expectedStage[row] = eMid[i];
+            absorption[row] = fates.transientAbsorptionTime()[n0 + i];
+        }
+        for (int j = 0; j < realNF; j++) {
+            int row = term[j];
+            fateProbabilities[row] = new double[fateCount];
+            fateProbabilities[row][layout.terminalFate(j)] = 1.0;
+            pseudotime[row] = ranks[realN + j];
+            expectedStage[row] = eTerm[j];
+            absorption[row] = 0;
+        }
+        return new MultistageOtResult(layout.fateLabels(), fateProbabilities, pUnknown, pseudotime, expectedStage,
+                absorption, mu, nu, costs.scale(), effective, cost,
+                new Convergence(outcome.convergence().status(), outcome.convergence().iterations(),
+                        outcome.convergence().checks(), outcome.convergence().finalError(),
+                        outcome.convergence().marginalError(), effective, outcome.convergence().errorHistory()),
+                diagnostics);
+    }
+
+    /** sum_t &lt;C, M_t&gt; with C recovered from the kernel entries as -ln(e)/kappa. */
+    private static double costOfTransport(MultistageKernel kernel, PlanFactors plan) {
+        java.util.function.DoubleUnaryOperator g = kernel.costTimesKernel();
+        int last = plan.stages() - 1;
+        double cost = kernel.initial().bilinear(g, plan.row[0], plan.toIntermediate[0]);
+        double[][] rows = new double[last - 1][];
+        double[][] cols = new double[last - 1][];
+        for (int t = 1; t < last; t++) {
+            rows[t - 1] = plan.row[t];
+            cols[t - 1] = plan.toIntermediate[t];
+        }
+        cost += kernel.intermediate().bilinearSum(g, rows, cols, last - 1);
+        for (int t = 1; t <= last; t++) {
+            cost += kernel.terminal().bilinear(g, plan.row[t], plan.toTerminal[t]);
+        }
+        return cost;
+    }
+
+    /**
+     * The plan factors as the next prior, rebalanced per stage (row * e^-c, columns * e^c leaves the stage kernel
+     * unchanged) when their magnitudes drift apart by more than e^50, so neither side over- or underflows.
+     */
+    private static PlanFactors balanced(PlanFactors plan) {
+        for (int t = 0; t < plan.stages(); t++) {
+            double rowMax = logMax(plan.row[t]);
+            double colMax = Math.max(logMax(plan.toIntermediate[t]), logMax(plan.toTerminal[t]));
+            double shift = (rowMax - colMax) / 2;
+            if (Math.abs(shift) > 50) {
+                scale(plan.row[t], Math.exp(-shift));
+                scale(plan.toIntermediate[t], Math.exp(shift));
+                scale(plan.toTerminal[t], Math.exp(shift));
+            }
+        }
+        return plan;
+    }
+
+    private static double logMax(double[] a) {
+        if (a == null) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        double max = 0;
+        for (double x : a) {
+            max = Math.max(max, x);
+        }
+        return Math.log(max);
+    }
+
+    private static void scale(double[] a, double factor) {
+        if (a != null) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] *= factor;
+            }
+        }
+    }
+
+    /** Fails fast when exp(-C/epsilon) leaves a cell with no admissible move at all. */
+    private static void requireNoEmptyRows(MultistageKernel kernel, MultistageLayout layout, double epsilon,
+                                           Workers workers) {
+        String problem = null;
+        int row = kernel.initial().firstZeroRow();
+        if (row >= 0) {
+            problem = "initial cell #" + (row + 1) + " can reach no intermediate cell";
+        }
+        if (problem == null && (row = kernel.intermediate().firstZeroRow(workers)) >= 0) {
+            problem = "intermediate cell #" + (row + 1) + " can reach no other intermediate cell";
+        }
+        if (problem == null && (row = kernel.terminal().firstZeroColumn()) >= 0) {
+            problem = "terminal cell #" + (row + 1) + " can be reached from no intermediate cell";
+        }
+        if (problem != null) {
+            throw new NumericalInstabilityException("The Gibbs kernel exp(-C/epsilon) underflows to 0: " + problem
+                    + " at epsilon = " + epsilon + " (normalised cost units). Use a larger --epsilon (typical 0.01-0.1)"
+                    + " and reach smaller values with --epsilon-target.", 0, epsilon);
+        }
+    }
+
+    private static List<Object> toList(int[] a) {
+        List<Object> out = new ArrayList<>();
+        for (int x : a) {
+            out.add(x);
+        }
+        return out;
+    }
+
+    private static List<Object> toList(double[] a) {
+        List<Object> out = new ArrayList<>();
+        for (double x : a) {
+            out.add(x);
+        }
+        return out;
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+}
