@@ -1,6 +1,5 @@
 package org.chreode.kernels.linalg;
 
-import java.util.function.DoubleUnaryOperator;
 
 /**
  * A dense row-major float64 matrix for the small blocks of a problem (initial x intermediate, intermediate x
@@ -46,12 +45,6 @@ public final class DenseMatrix {
         return data[i * cols + j];
     }
 
-    public void transform(DoubleUnaryOperator f) {
-        for (int k = 0; k < data.length; k++) {
-            data[k] = f.applyAsDouble(data[k]);
-        }
-    }
-
     /** y = A x (length rows). */
     public void multiply(double[] x, double[] y) {
         for (int i = 0; i < rows; i++) {
@@ -79,8 +72,11 @@ public final class DenseMatrix {
         }
     }
 
-    /** Returns sum_ij g(a_ij) x_i y_j. */
-    public double bilinear(DoubleUnaryOperator g, double[] x, double[] y) {
+    /**
+     * Returns sum_ij w_ij a_ij x_i y_j over the entries where a_ij != 0 (so an infinite weight on a zero entry, a
+     * forbidden move, contributes nothing): with w the cost matrix, the transport cost of diag(x) A diag(y).
+     */
+    public double weightedBilinear(DenseMatrix weight, double[] x, double[] y) {
         double sum = 0;
         for (int i = 0; i < rows; i++) {
             int base = i * cols;
@@ -88,7 +84,7 @@ public final class DenseMatrix {
             for (int j = 0; j < cols; j++) {
                 double a = data[base + j];
                 if (a != 0) {
-                    rowSum += g.applyAsDouble(a) * y[j];
+                    rowSum += weight.data[base + j] * a * y[j];
                 }
             }
             sum += rowSum * x[i];

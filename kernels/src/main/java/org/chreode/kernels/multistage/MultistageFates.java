@@ -36,7 +36,7 @@ final class MultistageFates {
     private MultistageFates() {
     }
 
-    static Outcome solve(MultistageKernel kernel, PlanFactors plan, StageSums sums, MultistageLayout layout,
+    static Outcome solve(StageOperators ops, PlanFactors plan, StageSums sums, MultistageLayout layout,
                          boolean aux, Workers workers) {
         int stagesT = plan.stages();
         int last = stagesT - 1;
@@ -73,7 +73,7 @@ final class MultistageFates {
                 for (int j = 0; j < nF; j++) {
                     weighted[j] = plan.toTerminal[t][j] * indicator[j];
                 }
-                kernel.terminal().multiply(weighted, column);
+                ops.terminal[t].multiply(weighted, column);
                 for (int i = 0; i < n; i++) {
                     rhs[k][i] += plan.row[t][i] * column[i];
                 }
@@ -83,8 +83,9 @@ final class MultistageFates {
             }
         }
 
-        LinearOperator identityMinusQ = new TransitionOperator(kernel, plan, rowTotal, workers);
-        Gmres gmres = new Gmres(DEFAULT_RESTART, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS);
+        LinearOperator identityMinusQ = new TransitionOperator(ops, plan, rowTotal, workers);
+        Gmres gmres = new Gmres().withRestart(DEFAULT_RESTART).withTolerance(DEFAULT_TOLERANCE)
+                .withMaxIterations(DEFAULT_MAX_ITERATIONS);
         double[][] z = new double[columns][];
         int[] iterations = new int[columns + 1];
         double[] residuals = new double[columns + 1];
@@ -115,7 +116,7 @@ final class MultistageFates {
             if (aux && k == fates) {
                 viaIntermediate[n] = plan.toIntermediate[0][n];  // direct exit of M_0 into a_F
             }
-            kernel.initial().multiply(viaIntermediate, k0x);
+            ops.initial.multiply(viaIntermediate, k0x);
             for (int i = 0; i < n0; i++) {
                 double value = plan.row[0][i] * k0x[i] / d0[i];
                 if (k < columns) {
@@ -135,22 +136,30 @@ final class MultistageFates {
         return new Outcome(fatesOut, time, iterations, residuals);
     }
 
-    /** x -&gt; x - D^-1 sum_t row_t * (E (col_t * x)) over the intermediate block. */
+    /** x -&gt; x - D^-1 sum_t a_t * (E (b_t * x)) over the intermediate block, a_t, b_t the plan's full factors. */
     private static final class TransitionOperator implements LinearOperator {
-        private final MultistageKernel kernel;
-        private final PlanFactors plan;
+        private final StageOperators ops;
+        private final double[][] rowFactor;
+        private final double[][] colFactor;
         private final double[] rowTotal;
         private final Workers workers;
         private final int stagesInside;
         private final int n;
 
-        TransitionOperator(MultistageKernel kernel, PlanFactors plan, double[] rowTotal, Workers workers) {
-            this.kernel = kernel;
-            this.plan = plan;
+        TransitionOperator(StageOperators ops, PlanFactors plan, double[] rowTotal, Workers workers) {
+            this.ops = ops;
             this.rowTotal = rowTotal;
             this.workers = workers;
             this.stagesInside = plan.stages() - 2;
             this.n = rowTotal.length;
+            this.rowFactor = new double[stagesInside][n];
+            this.colFactor = new double[stagesInside][n];
+            for (int k = 0; k < stagesInside; k++) {
+                for (int i = 0; i < n; i++) {
+                    rowFactor[k][i] = ops.midRow[k + 1][i] * plan.row[k + 1][i];
+                    colFactor[k][i] = ops.midCol[k + 1][i] * plan.toIntermediate[k + 1][i];
+                }
+            }
         }
 
         @Override
@@ -163,16 +172,15 @@ final class MultistageFates {
             double[][] in = new double[stagesInside][n];
             double[][] out = new double[stagesInside][n];
             for (int k = 0; k < stagesInside; k++) {
-                double[] col = plan.toIntermediate[k + 1];
                 for (int i = 0; i < n; i++) {
-                    in[k][i] = col[i] * x[i];
+                    in[k][i] = colFactor[k][i] * x[i];
                 }
             }
-            kernel.intermediate().multiply(in, out, stagesInside, workers);
+            ops.kernel.intermediate().multiply(in, out, stagesInside, workers);
             for (int i = 0; i < n; i++) {
                 double moved = 0;
                 for (int k = 0; k < stagesInside; k++) {
-                    moved += plan.row[k + 1][i] * out[k][i];
+                    moved += rowFactor[k][i] * out[k][i];
                 }
                 y[i] = x[i] - moved / rowTotal[i];
             }

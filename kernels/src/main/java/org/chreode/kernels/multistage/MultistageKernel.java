@@ -6,40 +6,38 @@ import org.chreode.kernels.linalg.PackedSymmetricMatrix;
 import org.chreode.kernels.linalg.Workers;
 
 /**
- * The Gibbs kernels E = exp(-C * kappa) of the three MultistageOT blocks at one inverse temperature kappa = 1/epsilon
- * (the "geometry" of the problem). The intermediate block, the only large one, is a packed symmetric matrix with zero
- * diagonal; the initial and terminal blocks are dense. Stage kernels of the proximal loop are
- * diag(x_t) E diag(y_t) with per-stage vectors, so this one kernel serves every stage (spec section 9.2).
+ * The Gibbs kernel E = exp(-C * kappa) of the intermediate block at one inverse temperature kappa = 1/epsilon (the
+ * one large matrix of the problem: packed symmetric, zero diagonal), plus the normalised costs of the two small dense
+ * blocks (initial x intermediate, intermediate x terminal), from which each stage's dense kernel is formed with its
+ * prior folded into the exponent, exp(-C kappa + lx_i + ly_j), so it never underflows before the prior can lift it.
  */
 final class MultistageKernel {
 
-    private final DenseMatrix initial;
+    private final DenseMatrix initialCost;
     private final PackedSymmetricMatrix intermediate;
-    private final DenseMatrix terminal;
+    private final DenseMatrix terminalCost;
     private final double kappa;
 
-    private MultistageKernel(DenseMatrix initial, PackedSymmetricMatrix intermediate, DenseMatrix terminal,
+    private MultistageKernel(DenseMatrix initialCost, PackedSymmetricMatrix intermediate, DenseMatrix terminalCost,
                              double kappa) {
-        this.initial = initial;
+        this.initialCost = initialCost;
         this.intermediate = intermediate;
-        this.terminal = terminal;
+        this.terminalCost = terminalCost;
         this.kappa = kappa;
     }
 
     static MultistageKernel build(MultistageCosts costs, double kappa, KernelPrecision precision, Workers workers) {
         PackedSymmetricMatrix kmm = PackedSymmetricMatrix.build(costs.intermediateCount(), precision,
                 intermediateRows(costs, kappa), workers);
-        return new MultistageKernel(initialBlock(costs, kappa), kmm, terminalBlock(costs, kappa), kappa);
+        DenseMatrix c0 = DenseMatrix.build(costs.initialCount(), costs.initialColumns(), costs::initialCost);
+        DenseMatrix cmf = DenseMatrix.build(costs.intermediateCount(), costs.terminalCount(), costs::terminalCost);
+        return new MultistageKernel(c0, kmm, cmf, kappa);
     }
 
-    private static DenseMatrix initialBlock(MultistageCosts costs, double kappa) {
-        return DenseMatrix.build(costs.initialCount(), costs.initialColumns(),
-                (i, j) -> Math.exp(-costs.initialCost(i, j) * kappa));
-    }
-
-    private static DenseMatrix terminalBlock(MultistageCosts costs, double kappa) {
-        return DenseMatrix.build(costs.intermediateCount(), costs.terminalCount(),
-                (i, j) -> Math.exp(-costs.terminalCost(i, j) * kappa));
+    /** Recomputes the intermediate kernel in place at a new inverse temperature (the proximal loop's kappa). */
+    MultistageKernel refill(MultistageCosts costs, double newKappa, Workers workers) {
+        intermediate.refill(intermediateRows(costs, newKappa), workers);
+        return new MultistageKernel(initialCost, intermediate, terminalCost, newKappa);
     }
 
     private static PackedSymmetricMatrix.RowFiller intermediateRows(MultistageCosts costs, double kappa) {
@@ -50,36 +48,45 @@ final class MultistageKernel {
         };
     }
 
-    /** Recomputes the kernels in place at a new inverse temperature (the proximal loop's growing kappa). */
-    MultistageKernel refill(MultistageCosts costs, double newKappa, Workers workers) {
-        intermediate.refill(intermediateRows(costs, newKappa), workers);
-        return new MultistageKernel(initialBlock(costs, newKappa), intermediate, terminalBlock(costs, newKappa),
-                newKappa);
-    }
-
     double kappa() {
         return kappa;
-    }
-
-    DenseMatrix initial() {
-        return initial;
     }
 
     PackedSymmetricMatrix intermediate() {
         return intermediate;
     }
 
-    DenseMatrix terminal() {
-        return terminal;
+    /** exp(-C0 kappa + lx_i + ly_j) for the initial block; null log factors mean 0. */
+    DenseMatrix initialKernel(double[] lx, double[] ly) {
+        return stageKernel(initialCost, lx, ly);
     }
 
-    /** g(e) = e * C = e * (-ln e) / kappa: the cost-weighted kernel entry, recovered without the coordinates. */
+    /** exp(-Cf kappa + lx_i + ly_j) for the terminal block; null log factors mean 0. */
+    DenseMatrix terminalKernel(double[] lx, double[] ly) {
+        return stageKernel(terminalCost, lx, ly);
+    }
+
+    DenseMatrix initialCost() {
+        return initialCost;
+    }
+
+    DenseMatrix terminalCost() {
+        return terminalCost;
+    }
+
+    private DenseMatrix stageKernel(DenseMatrix cost, double[] lx, double[] ly) {
+        return DenseMatrix.build(cost.rows(), cost.cols(), (i, j) -> Math.exp(-cost.get(i, j) * kappa
+                + (lx == null ? 0 : lx[i]) + (ly == null ? 0 : ly[j])));
+    }
+
+    /** g(e) = e * C = e * (-ln e) / kappa: the cost-weighted intermediate kernel entry. */
     java.util.function.DoubleUnaryOperator costTimesKernel() {
         double k = kappa;
         return e -> e * (-Math.log(e)) / k;
     }
 
     long storageBytes() {
-        return intermediate.storageBytes() + 8L * initial.rows() * initial.cols() + 8L * terminal.rows() * terminal.cols();
+        return intermediate.storageBytes() + 8L * initialCost.rows() * initialCost.cols()
+                + 8L * terminalCost.rows() * terminalCost.cols();
     }
 }

@@ -96,9 +96,10 @@ public final class MultistageOtSolver {
             timings.put("kernel_seconds", seconds(t1));
 
             long t2 = System.nanoTime();
-            MultistageSinkhorn sinkhorn = new MultistageSinkhorn(kernel, costs, stagesT, referencePlans, tolerance,
+            MultistageSinkhorn sinkhorn = new MultistageSinkhorn(costs, stagesT, referencePlans, tolerance,
                     maxIterations, checkInterval, listener, workers);
-            MultistageSinkhorn.Outcome outcome = sinkhorn.solve(sinkhorn.onesPrior(), epsilon, false, "sinkhorn");
+            MultistageSinkhorn.Outcome outcome = sinkhorn.solve(StageOperators.plain(kernel, stagesT), epsilon, false,
+                    "sinkhorn");
             List<Map<String, Object>> solves = new ArrayList<>();
             solves.add(outcome.diagnostics());
             timings.put("sinkhorn_seconds", seconds(t2));
@@ -110,13 +111,14 @@ public final class MultistageOtSolver {
             if (!Double.isNaN(epsilonTarget)) {
                 double proximalEpsilon = epsilon;
                 int outer = 0;
+                PlanFactors logPrior = null;
                 while ((effective - epsilon) / (epsilonTarget - epsilon) < 1) {
                     outer++;
                     kappa += 1.0 / proximalEpsilon;
                     kernel = kernel.refill(costs, kappa, workers);
-                    sinkhorn.useKernel(kernel);
-                    PlanFactors prior = balanced(outcome.plan());
-                    outcome = sinkhorn.solve(prior, proximalEpsilon, true, "proximal " + outer);
+                    logPrior = PlanFactors.accumulateLogs(logPrior, outcome.plan());
+                    outcome = sinkhorn.solve(StageOperators.withPrior(kernel, logPrior), proximalEpsilon, true,
+                            "proximal " + outer);
                     solves.add(outcome.diagnostics());
                     effective = 1.0 / (1.0 / effective + 1.0 / proximalEpsilon);
                     effectiveHistory.add(effective);
@@ -125,10 +127,10 @@ public final class MultistageOtSolver {
             }
 
             long t4 = System.nanoTime();
-            MultistageFates.Outcome fates = MultistageFates.solve(kernel, outcome.plan(), outcome.sums(), layout, aux,
+            MultistageFates.Outcome fates = MultistageFates.solve(outcome.operators(), outcome.plan(), outcome.sums(), layout, aux,
                     workers);
             timings.put("fates_seconds", seconds(t4));
-            double cost = costOfTransport(kernel, outcome.plan());
+            double cost = costOfTransport(outcome.operators(), outcome.plan());
 
             Map<String, Object> diagnostics = new LinkedHashMap<>();
             diagnostics.put("cost_scale", costs.scale());
@@ -214,73 +216,48 @@ public final class MultistageOtSolver {
                 diagnostics);
     }
 
-    /** sum_t &lt;C, M_t&gt; with C recovered from the kernel entries as -ln(e)/kappa. */
-    private static double costOfTransport(MultistageKernel kernel, PlanFactors plan) {
-        java.util.function.DoubleUnaryOperator g = kernel.costTimesKernel();
+    /**
+     * sum_t &lt;C, M_t&gt;: intermediate entries recover C as -ln(e)/kappa from the kernel, the dense blocks use their
+     * stored costs.
+     */
+    private static double costOfTransport(StageOperators ops, PlanFactors plan) {
+        MultistageKernel kernel = ops.kernel;
         int last = plan.stages() - 1;
-        double cost = kernel.initial().bilinear(g, plan.row[0], plan.toIntermediate[0]);
-        double[][] rows = new double[last - 1][];
-        double[][] cols = new double[last - 1][];
+        double cost = ops.initial.weightedBilinear(kernel.initialCost(), plan.row[0], plan.toIntermediate[0]);
+        int inside = last - 1;
+        double[][] rows = new double[inside][];
+        double[][] cols = new double[inside][];
         for (int t = 1; t < last; t++) {
-            rows[t - 1] = plan.row[t];
-            cols[t - 1] = plan.toIntermediate[t];
+            rows[t - 1] = product(ops.midRow[t], plan.row[t]);
+            cols[t - 1] = product(ops.midCol[t], plan.toIntermediate[t]);
         }
-        cost += kernel.intermediate().bilinearSum(g, rows, cols, last - 1);
+        cost += kernel.intermediate().bilinearSum(kernel.costTimesKernel(), rows, cols, inside);
         for (int t = 1; t <= last; t++) {
-            cost += kernel.terminal().bilinear(g, plan.row[t], plan.toTerminal[t]);
+            cost += ops.terminal[t].weightedBilinear(kernel.terminalCost(), plan.row[t], plan.toTerminal[t]);
         }
         return cost;
     }
 
-    /**
-     * The plan factors as the next prior, rebalanced per stage (row * e^-c, columns * e^c leaves the stage kernel
-     * unchanged) when their magnitudes drift apart by more than e^50, so neither side over- or underflows.
-     */
-    private static PlanFactors balanced(PlanFactors plan) {
-        for (int t = 0; t < plan.stages(); t++) {
-            double rowMax = logMax(plan.row[t]);
-            double colMax = Math.max(logMax(plan.toIntermediate[t]), logMax(plan.toTerminal[t]));
-            double shift = (rowMax - colMax) / 2;
-            if (Math.abs(shift) > 50) {
-                scale(plan.row[t], Math.exp(-shift));
-                scale(plan.toIntermediate[t], Math.exp(shift));
-                scale(plan.toTerminal[t], Math.exp(shift));
-            }
+    private static double[] product(double[] a, double[] b) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a[i] * b[i];
         }
-        return plan;
-    }
-
-    private static double logMax(double[] a) {
-        if (a == null) {
-            return Double.NEGATIVE_INFINITY;
-        }
-        double max = 0;
-        for (double x : a) {
-            max = Math.max(max, x);
-        }
-        return Math.log(max);
-    }
-
-    private static void scale(double[] a, double factor) {
-        if (a != null) {
-            for (int i = 0; i < a.length; i++) {
-                a[i] *= factor;
-            }
-        }
+        return out;
     }
 
     /** Fails fast when exp(-C/epsilon) leaves a cell with no admissible move at all. */
     private static void requireNoEmptyRows(MultistageKernel kernel, MultistageLayout layout, double epsilon,
                                            Workers workers) {
         String problem = null;
-        int row = kernel.initial().firstZeroRow();
+        int row = kernel.initialKernel(null, null).firstZeroRow();
         if (row >= 0) {
             problem = "initial cell #" + (row + 1) + " can reach no intermediate cell";
         }
         if (problem == null && (row = kernel.intermediate().firstZeroRow(workers)) >= 0) {
             problem = "intermediate cell #" + (row + 1) + " can reach no other intermediate cell";
         }
-        if (problem == null && (row = kernel.terminal().firstZeroColumn()) >= 0) {
+        if (problem == null && (row = kernel.terminalKernel(null, null).firstZeroColumn()) >= 0) {
             problem = "terminal cell #" + (row + 1) + " can be reached from no intermediate cell";
         }
         if (problem != null) {

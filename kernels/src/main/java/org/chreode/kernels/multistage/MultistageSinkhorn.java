@@ -41,10 +41,10 @@ import org.chreode.kernels.linalg.Workers;
 final class MultistageSinkhorn {
 
     /** What one inner solve produced. */
-    record Outcome(Convergence convergence, PlanFactors plan, StageSums sums, Map<String, Object> diagnostics) {
+    record Outcome(Convergence convergence, StageOperators operators, PlanFactors plan, StageSums sums,
+                   Map<String, Object> diagnostics) {
     }
 
-    private MultistageKernel kernel;
     private final Workers workers;
     private final int stagesT;
     private final int n0;
@@ -63,10 +63,9 @@ final class MultistageSinkhorn {
     private double[] s;
     private double[][] planV;
 
-    MultistageSinkhorn(MultistageKernel kernel, MultistageCosts costs, int stagesT, boolean referencePlans,
+    MultistageSinkhorn(MultistageCosts costs, int stagesT, boolean referencePlans,
                        double tolerance, int maxIterations, int checkInterval, IterationListener listener,
                        Workers workers) {
-        this.kernel = kernel;
         this.workers = workers;
         this.stagesT = stagesT;
         this.n0 = costs.initialCount();
@@ -87,27 +86,18 @@ final class MultistageSinkhorn {
         this.planV = reciprocals(u);
     }
 
-    /** Continues from the current scalings with another kernel (the proximal loop's next kappa). */
-    void useKernel(MultistageKernel newKernel) {
-        this.kernel = newKernel;
-    }
-
-    PlanFactors onesPrior() {
-        return PlanFactors.ones(stagesT, n0, n1, n, nF);
-    }
-
     /**
      * Runs sweeps from the current (warm) scalings until the stopping rule holds or the cap is reached.
      *
-     * @param prior         stage kernel factors (ones for the plain model)
+     * @param prior         the stage kernels (the plain kernels, or with the proximal prior)
      * @param stepEpsilon   epsilon in the dual step (the proximal epsilon in the proximal loop)
      * @param everySweepStep refresh the dual step every sweep (the proximal loop's rule) instead of at checks
      * @param phase         name for progress events
      */
-    Outcome solve(PlanFactors prior, double stepEpsilon, boolean everySweepStep, String phase) {
+    Outcome solve(StageOperators prior, double stepEpsilon, boolean everySweepStep, String phase) {
         long start = System.nanoTime();
-        PlanFactors plan = planFactors(prior, planV);
-        StageSums sums = stageSums(plan);
+        PlanFactors plan = planFactors(planV);
+        StageSums sums = stageSums(prior, plan);
         double[] feasibility = infeasibility(sums);
         double infeasibility = feasibility[0];
         double maxStep = 1.0;
@@ -134,8 +124,8 @@ final class MultistageSinkhorn {
                     maxStep = dualStep(oldU, oldS, stepEpsilon);
                 }
                 planV = referencePlans ? startV : reciprocals(u);
-                plan = planFactors(prior, planV);
-                sums = stageSums(plan);
+                plan = planFactors(planV);
+                sums = stageSums(prior, plan);
                 feasibility = infeasibility(sums);
                 infeasibility = feasibility[0];
                 planCurrent = true;
@@ -150,8 +140,8 @@ final class MultistageSinkhorn {
         }
         if (!planCurrent) {
             planV = referencePlans ? planV : reciprocals(u);
-            plan = planFactors(prior, planV);
-            sums = stageSums(plan);
+            plan = planFactors(planV);
+            sums = stageSums(prior, plan);
             feasibility = infeasibility(sums);
         }
         double[] errors = history.stream().mapToDouble(Double::doubleValue).toArray();
@@ -170,32 +160,30 @@ final class MultistageSinkhorn {
         diagnostics.put("mu_T", feasibility[4]);
         diagnostics.put("epsilon", stepEpsilon);
         diagnostics.put("seconds", (System.nanoTime() - start) / 1e9);
-        return new Outcome(convergence, plan, sums, diagnostics);
+        return new Outcome(convergence, prior, plan, sums, diagnostics);
     }
 
     /** One Gauss-Seidel sweep (class javadoc); replaces u and s, returns the start-of-sweep v. */
-    private double[][] sweep(PlanFactors g) {
+    private double[][] sweep(StageOperators g) {
         final int last = stagesT - 1;
+        var mid = g.kernel.intermediate();
         double[][] v = reciprocals(u);
         double[][] next = new double[stagesT + 1][];
 
         double[][] r = new double[stagesT][];
-        double[] toTerminal = new double[nF];
         for (int t = 1; t <= last; t++) {
-            multiplyInto(g.toTerminal[t], v[stagesT], toTerminal);
             r[t] = new double[n];
-            kernel.terminal().multiply(toTerminal, r[t]);
-            multiplyInPlace(r[t], g.row[t]);
+            g.terminal[t].multiply(v[stagesT], r[t]);
         }
         int m = stagesT - 2;
         double[][] in = new double[m][n];
         double[][] w = new double[m][n];
         for (int k = 0; k < m; k++) {
-            multiplyInto(g.toIntermediate[k + 1], v[k + 2], in[k]);
+            multiplyInto(g.midCol[k + 1], v[k + 2], in[k]);
         }
-        kernel.intermediate().multiply(in, w, m, workers);
+        mid.multiply(in, w, m, workers);
         for (int k = 0; k < m; k++) {
-            multiplyInPlace(w[k], g.row[k + 1]);
+            multiplyInPlace(w[k], g.midRow[k + 1]);
         }
 
         double[] acc = new double[n];
@@ -216,26 +204,22 @@ final class MultistageSinkhorn {
             newS[n - 1] = 1.0;
         }
 
-        double[] toInitialColumns = new double[n1];
-        multiplyInto(g.toIntermediate[0], v[1], toInitialColumns);
         double[] k0v = new double[n0];
-        kernel.initial().multiply(toInitialColumns, k0v);
+        g.initial.multiply(v[1], k0v);
         double[] u0 = new double[n0];
         for (int i = 0; i < n0; i++) {
-            u0[i] = Math.max(1.0, 1.0 / (g.row[0][i] * k0v[i]));
+            u0[i] = Math.max(1.0, 1.0 / k0v[i]);
         }
         if (aux) {
             u0[n0 - 1] = 1.0;
         }
         next[0] = u0;
 
-        double[] fromInitial = new double[n0];
-        multiplyInto(g.row[0], u0, fromInitial);
         double[] k0tu = new double[n1];
-        kernel.initial().multiplyTranspose(fromInitial, k0tu);
+        g.initial.multiplyTranspose(u0, k0tu);
         double[] u1 = new double[n1];
         for (int i = 0; i < n; i++) {
-            u1[i] = Math.sqrt(g.toIntermediate[0][i] * k0tu[i] / (newS[i] * (w[0][i] + r[1][i])));
+            u1[i] = Math.sqrt(k0tu[i] / (newS[i] * (w[0][i] + r[1][i])));
         }
         if (aux) {
             u1[n] = 1.0;
@@ -246,12 +230,12 @@ final class MultistageSinkhorn {
         double[] received = new double[n];
         for (int t = 2; t <= last; t++) {
             double[] prev = next[t - 1];
-            double[] px = g.row[t - 1];
+            double[] px = g.midRow[t - 1];
             for (int i = 0; i < n; i++) {
                 sent[i] = px[i] * (newS[i] * prev[i]);
             }
-            kernel.intermediate().multiply(sent, received, workers);
-            double[] py = g.toIntermediate[t - 1];
+            mid.multiply(sent, received, workers);
+            double[] py = g.midCol[t - 1];
             double[] ut = new double[n];
             for (int i = 0; i < n; i++) {
                 double outflow = t < last ? newS[i] * (w[t - 1][i] + r[t][i]) : newS[i] * r[last][i];
@@ -265,14 +249,12 @@ final class MultistageSinkhorn {
         double[] kTx = new double[nF];
         for (int t = 1; t <= last; t++) {
             double[] ut = next[t];
-            double[] px = g.row[t];
             for (int i = 0; i < n; i++) {
-                fromStage[i] = px[i] * (newS[i] * ut[i]);
+                fromStage[i] = newS[i] * ut[i];
             }
-            kernel.terminal().multiplyTranspose(fromStage, kTx);
-            double[] py = g.toTerminal[t];
+            g.terminal[t].multiplyTranspose(fromStage, kTx);
             for (int j = 0; j < nF; j++) {
-                terminalInflow[j] += py[j] * kTx[j];
+                terminalInflow[j] += kTx[j];
             }
         }
         double[] uT = new double[nF];
@@ -288,62 +270,69 @@ final class MultistageSinkhorn {
         return v;
     }
 
-    /** Factors of the plans M_t = diag(row) E diag(col) for the current u, s and the given v (PlanFactors). */
-    private PlanFactors planFactors(PlanFactors g, double[][] v) {
+    /**
+     * Scaling factors of the plans for the current u, s and the given v: M_0 = diag(u_0) G_0 diag(v_1),
+     * M_t = diag(u_t s) G_t diag([v_{t+1}; v_T]), M_{T-1} = diag(u_{T-1} s) G^_{T-1} diag(v_T).
+     */
+    private PlanFactors planFactors(double[][] v) {
         final int last = stagesT - 1;
         PlanFactors f = PlanFactors.empty(stagesT);
-        f.row[0] = product(g.row[0], u[0]);
-        f.toIntermediate[0] = product(g.toIntermediate[0], v[1]);
+        f.row[0] = u[0].clone();
+        f.toIntermediate[0] = v[1].clone();
         for (int t = 1; t <= last; t++) {
             double[] x = new double[n];
             double[] ut = u[t];
             for (int i = 0; i < n; i++) {
-                x[i] = g.row[t][i] * (ut[i] * s[i]);
+                x[i] = ut[i] * s[i];
             }
             f.row[t] = x;
             if (t < last) {
-                f.toIntermediate[t] = product(g.toIntermediate[t], v[t + 1]);
+                f.toIntermediate[t] = java.util.Arrays.copyOf(v[t + 1], n);
             }
-            f.toTerminal[t] = product(g.toTerminal[t], v[stagesT]);
+            f.toTerminal[t] = v[stagesT].clone();
         }
         return f;
     }
 
     /** Row and column sums of every stage plan from its factors: one pass over E for all stages. */
-    StageSums stageSums(PlanFactors f) {
+    StageSums stageSums(StageOperators g, PlanFactors f) {
         final int last = stagesT - 1;
         double[][] rows = new double[stagesT][];
         double[][] midColumns = new double[stagesT][];
         double[][] terminalColumns = new double[stagesT][];
         rows[0] = new double[n0];
-        kernel.initial().multiply(f.toIntermediate[0], rows[0]);
+        g.initial.multiply(f.toIntermediate[0], rows[0]);
         multiplyInPlace(rows[0], f.row[0]);
         midColumns[0] = new double[n1];
-        kernel.initial().multiplyTranspose(f.row[0], midColumns[0]);
+        g.initial.multiplyTranspose(f.row[0], midColumns[0]);
         multiplyInPlace(midColumns[0], f.toIntermediate[0]);
 
         int m = stagesT - 2;
-        double[][] in = new double[2 * m][];
+        double[][] in = new double[2 * m][n];
         double[][] out = new double[2 * m][n];
         for (int k = 0; k < m; k++) {
-            in[k] = f.toIntermediate[k + 1];
-            in[m + k] = f.row[k + 1];
+            multiplyInto(g.midCol[k + 1], f.toIntermediate[k + 1], in[k]);
+            multiplyInto(g.midRow[k + 1], f.row[k + 1], in[m + k]);
         }
-        kernel.intermediate().multiply(in, out, 2 * m, workers);
+        g.kernel.intermediate().multiply(in, out, 2 * m, workers);
         double[] toTerminal = new double[n];
         for (int t = 1; t <= last; t++) {
-            kernel.terminal().multiply(f.toTerminal[t], toTerminal);
+            g.terminal[t].multiply(f.toTerminal[t], toTerminal);
             double[] row = new double[n];
             for (int i = 0; i < n; i++) {
-                double inner = t < last ? out[t - 1][i] + toTerminal[i] : toTerminal[i];
+                double inner = t < last ? g.midRow[t][i] * out[t - 1][i] + toTerminal[i] : toTerminal[i];
                 row[i] = f.row[t][i] * inner;
             }
             rows[t] = row;
             if (t < last) {
-                midColumns[t] = product(f.toIntermediate[t], out[m + t - 1]);
+                double[] col = new double[n];
+                for (int i = 0; i < n; i++) {
+                    col[i] = f.toIntermediate[t][i] * (g.midCol[t][i] * out[m + t - 1][i]);
+                }
+                midColumns[t] = col;
             }
             terminalColumns[t] = new double[nF];
-            kernel.terminal().multiplyTranspose(f.row[t], terminalColumns[t]);
+            g.terminal[t].multiplyTranspose(f.row[t], terminalColumns[t]);
             multiplyInPlace(terminalColumns[t], f.toTerminal[t]);
         }
         return new StageSums(rows, midColumns, terminalColumns);
