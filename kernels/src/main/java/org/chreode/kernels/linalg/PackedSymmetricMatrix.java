@@ -49,6 +49,16 @@ public final class PackedSymmetricMatrix {
         return n;
     }
 
+    /** Entry (i, j); 0 on the diagonal. */
+    public double get(int i, int j) {
+        if (i == j) {
+            return 0;
+        }
+        int r = Math.max(i, j);
+        int c = Math.min(i, j);
+        return rows64 != null ? rows64[r][c] : rows32[r][c];
+    }
+
     /** Bytes held by the entries. */
     public long storageBytes() {
         return (long) n * (n - 1) / 2 * (rows64 != null ? 8 : 4);

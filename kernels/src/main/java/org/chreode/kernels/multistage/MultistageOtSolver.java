@@ -80,6 +80,46 @@ public final class MultistageOtSolver {
     }
 
     public MultistageOtResult solve(MultistageOtProblem problem, IterationListener listener) {
+        return solveDetailed(problem, listener).result();
+    }
+
+    /** The result together with the final stage kernels and plan factors (tests rebuild dense plans from them). */
+    record Solution(MultistageOtResult result, StageOperators operators, PlanFactors plan) {
+
+        /**
+         * Dense stage plans (tiny problems only): M_0 n0 x n1, M_t n x (n + nF) for t = 1..T-2, M_{T-1} n x nF.
+         */
+        double[][][] densePlans() {
+            int last = plan.stages() - 1;
+            double[][][] m = new double[plan.stages()][][];
+            int n0 = plan.row[0].length;
+            int n1 = plan.toIntermediate[0].length;
+            m[0] = new double[n0][n1];
+            for (int i = 0; i < n0; i++) {
+                for (int j = 0; j < n1; j++) {
+                    m[0][i][j] = plan.row[0][i] * operators.initial.get(i, j) * plan.toIntermediate[0][j];
+                }
+            }
+            for (int t = 1; t <= last; t++) {
+                int n = plan.row[t].length;
+                int nF = plan.toTerminal[t].length;
+                int mid = t < last ? n : 0;
+                m[t] = new double[n][mid + nF];
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < mid; j++) {
+                        m[t][i][j] = operators.midRow[t][i] * plan.row[t][i] * operators.kernel.intermediate().get(i, j)
+                                * operators.midCol[t][j] * plan.toIntermediate[t][j];
+                    }
+                    for (int j = 0; j < nF; j++) {
+                        m[t][i][mid + j] = plan.row[t][i] * operators.terminal[t].get(i, j) * plan.toTerminal[t][j];
+                    }
+                }
+            }
+            return m;
+        }
+    }
+
+    Solution solveDetailed(MultistageOtProblem problem, IterationListener listener) {
         MultistageLayout layout = problem.layout();
         int stagesT = problem.transportSteps();
         long t0 = System.nanoTime();
@@ -148,7 +188,8 @@ public final class MultistageOtSolver {
             diagnostics.put("fate_solver", Map.of("method", "gmres", "iterations", toList(fates.iterations()),
                     "relative_residuals", toList(fates.residuals())));
             diagnostics.put("timings", timings);
-            return assemble(layout, costs, outcome, fates, effective, cost, diagnostics);
+            return new Solution(assemble(layout, costs, outcome, fates, effective, cost, diagnostics),
+                    outcome.operators(), outcome.plan());
         }
     }
 
@@ -182,9 +223,9 @@ public final class MultistageOtSolver {
         int[] term = layout.terminalRef();
         for (int i = 0; i < realN0; i++) {
             int row = init[i];
-            fateProbabilities[row] = java.util.Arrays.copyOf(fates.transientFates()[i], fateCount);
+            fateProbabilities[row] = nonNegative(java.util.Arrays.copyOf(fates.transientFates()[i], fateCount));
             if (aux) {
-                pUnknown[row] = fates.transientFates()[i][fateCount];
+                pUnknown[row] = Math.max(0, fates.transientFates()[i][fateCount]);
             }
             pseudotime[row] = 0;
             expectedStage[row] = Double.NaN;
@@ -192,9 +233,9 @@ public final class MultistageOtSolver {
         }
         for (int i = 0; i < realN; i++) {
             int row = mid[i];
-            fateProbabilities[row] = java.util.Arrays.copyOf(fates.transientFates()[n0 + i], fateCount);
+            fateProbabilities[row] = nonNegative(java.util.Arrays.copyOf(fates.transientFates()[n0 + i], fateCount));
             if (aux) {
-                pUnknown[row] = fates.transientFates()[n0 + i][fateCount];
+                pUnknown[row] = Math.max(0, fates.transientFates()[n0 + i][fateCount]);
             }
             pseudotime[row] = ranks[i];
             expectedStage[row] = eMid[i];
@@ -265,6 +306,14 @@ public final class MultistageOtSolver {
                     + " at epsilon = " + epsilon + " (normalised cost units). Use a larger --epsilon (typical 0.01-0.1)"
                     + " and reach smaller values with --epsilon-target.", 0, epsilon);
         }
+    }
+
+    /** Clears round-off negatives (|x| ~ 1e-16) of the Krylov solution; probabilities are non-negative. */
+    private static double[] nonNegative(double[] p) {
+        for (int k = 0; k < p.length; k++) {
+            p[k] = Math.max(0, p[k]);
+        }
+        return p;
     }
 
     private static List<Object> toList(int[] a) {

@@ -219,7 +219,7 @@ final class MultistageSinkhorn {
         g.initial.multiplyTranspose(u0, k0tu);
         double[] u1 = new double[n1];
         for (int i = 0; i < n; i++) {
-            u1[i] = Math.sqrt(k0tu[i] / (newS[i] * (w[0][i] + r[1][i])));
+            u1[i] = flowScaling(k0tu[i], newS[i] * (w[0][i] + r[1][i]), u[1][i], g.hasPrior);
         }
         if (aux) {
             u1[n] = 1.0;
@@ -239,7 +239,7 @@ final class MultistageSinkhorn {
             double[] ut = new double[n];
             for (int i = 0; i < n; i++) {
                 double outflow = t < last ? newS[i] * (w[t - 1][i] + r[t][i]) : newS[i] * r[last][i];
-                ut[i] = Math.sqrt(py[i] * received[i] / outflow);
+                ut[i] = flowScaling(py[i] * received[i], outflow, u[t][i], g.hasPrior);
             }
             next[t] = ut;
         }
@@ -268,6 +268,18 @@ final class MultistageSinkhorn {
         u = next;
         s = newS;
         return v;
+    }
+
+    /**
+     * u_t,i = sqrt(inflow kernel term / outflow kernel term). Under a proximal prior a cell can be absent from a stage:
+     * both terms are below the double range (mass &lt; 1e-300) and any u gives a zero plan row, so the previous value
+     * is kept instead of 0/0; the plain model has no such cells, and an underflow there is reported by the caller.
+     */
+    private static double flowScaling(double inflow, double outflow, double previous, boolean prior) {
+        if (prior && (inflow == 0 || outflow == 0)) {
+            return previous;
+        }
+        return Math.sqrt(inflow / outflow);
     }
 
     /**

@@ -21,10 +21,13 @@ final class StageOperators {
     final DenseMatrix initial;
     /** Indexed by stage t = 1..T-1. */
     final DenseMatrix[] terminal;
+    /** Whether the stage kernels carry a proximal prior (cells may then be absent from a stage). */
+    final boolean hasPrior;
 
     private StageOperators(MultistageKernel kernel, double[][] midRow, double[][] midCol, DenseMatrix initial,
-                           DenseMatrix[] terminal) {
+                           DenseMatrix[] terminal, boolean hasPrior) {
         this.kernel = kernel;
+        this.hasPrior = hasPrior;
         this.midRow = midRow;
         this.midCol = midCol;
         this.initial = initial;
@@ -43,7 +46,7 @@ final class StageOperators {
             ones[t] = one;
             terminal[t] = shared;
         }
-        return new StageOperators(kernel, ones, ones, kernel.initialKernel(null, null), terminal);
+        return new StageOperators(kernel, ones, ones, kernel.initialKernel(null, null), terminal, false);
     }
 
     /** Stage kernels exp(-C kappa + lx_t + ly_t) for a prior in log form. */
@@ -63,7 +66,7 @@ final class StageOperators {
             }
         }
         DenseMatrix initial = kernel.initialKernel(logPrior.row[0], logPrior.toIntermediate[0]);
-        return new StageOperators(kernel, midRow, midCol, initial, terminal);
+        return new StageOperators(kernel, midRow, midCol, initial, terminal, true);
     }
 
     private static double max(double[] a) {
