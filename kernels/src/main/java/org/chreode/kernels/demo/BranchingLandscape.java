@@ -7,19 +7,20 @@ import java.util.SplittableRandom;
  * K straight valleys (rays at angles θ_k = 2πk/K) run downhill, each ending in a basin. Stateless apart from its
  * constants; one instance is shared by all worker threads.
  *
- * <p>With r = |z|, e_k = (cos θ_k, sin θ_k), n_k = (−sin θ_k, cos θ_k) and the tilt profile g(r) = r²/(2b) for
- * r &lt;= b, r − b/2 beyond (C¹),
+ * <p>With r = |z|, e_k = (cos θ_k, sin θ_k), n_k = (−sin θ_k, cos θ_k), the tilt profile g(r) = r²/(2b) for
+ * r &lt;= b, r − b/2 beyond (C¹), and valley walls that stiffen down the slope, c(r) = c₀·(1 + r²/w²) with
+ * c₀ = σ/sin²(π/K),
  * <pre>
- *   U(z) = min_k c/2·(z·n_k)² − v·g(r) + κ/2·max(0, r − L)²,    c = σ/sin²(π/K)
+ *   U(z) = min_k c(r)/2·(z·n_k)² − v·g(r) + κ/2·max(0, r − L)²
  * </pre>
  * The minimum picks the valley nearest in angle, so U is continuous and piecewise C¹ (its gradient jumps across the
  * watersheds half-way between valleys, which the Euler–Maruyama discretisation handles without special care). Near
- * the origin the valleys merge into a plateau (all κ/2·(z·n_k)² are small and the tilt is flat), where cells linger
- * and stay multipotent; once out, the tilt drives them along their valley at speed v and the barrier between
- * neighbouring valleys, c/2·r²·sin²(π/K) = σ/2·r² whatever K, grows until the choice is final (it reaches a
- * few D at r ≈ sqrt(10·D/σ)). The wall at r = L makes the end basin of
- * each valley, centred at r = L + v/κ on its ray. The landscape is symmetric under rotation by 2π/K, so cells at
- * the origin have every fate with probability 1/K.
+ * the origin the valleys merge into a plateau (the walls are low and the tilt is flat), where cells linger and stay
+ * multipotent; once out, the tilt drives them along their valley at speed v and the barrier to the neighbouring
+ * valley, c(r)/2·r²·sin²(π/K) = σ/2·r²·(1 + r²/w²) whatever K, grows until the choice is final (about 10·D at
+ * r ≈ 0.9 with the defaults). The wall at r = L makes the end basin of each valley, centred at r = L + v/κ on its
+ * ray; there the valleys are sqrt(D/c(L)) wide. The landscape is symmetric under rotation by 2π/K, so cells at the
+ * origin have every fate with probability 1/K.
  */
 final class BranchingLandscape {
     /** b: radius of the progenitor plateau (the tilt is quadratic inside, linear outside). */
@@ -30,23 +31,25 @@ final class BranchingLandscape {
     static final double SPEED = 1.0;
     /** κ: stiffness of the end wall. */
     static final double STIFFNESS = 20.0;
-    /** σ: growth of the barrier between neighbouring valleys, σ/2·r² at radius r. */
-    static final double SEPARATION = 0.5;
+    /** σ: growth of the barrier between neighbouring valleys near the plateau, σ/2·r² at radius r. */
+    static final double SEPARATION = 0.25;
+    /** w: radius over which the valley walls stiffen (tenfold at r = L). */
+    static final double WALL_SCALE = 0.5;
     /** The most fates for which the valleys stay narrower than their spacing and steps stay stable. */
     static final int MAX_FATES = 12;
     /** Largest Euler–Maruyama step allowed: half the stability bound 2/stiffness of the stiffest direction. */
-    static final double MAX_TIME_STEP = 1.0 / Math.max(STIFFNESS, acrossStiffness(MAX_FATES));
+    static final double MAX_TIME_STEP = 1.0 / Math.max(STIFFNESS, wallStiffness(MAX_FATES) * stiffening(BRANCH_END));
 
     private final int fates;
     private final double angleStep;
     private final double[] cos;
     private final double[] sin;
-    private final double across;
+    private final double wall;
     private final double diffusion;
 
     BranchingLandscape(int fates, double diffusion) {
         this.fates = fates;
-        this.across = acrossStiffness(fates);
+        this.wall = wallStiffness(fates);
         this.angleStep = 2 * Math.PI / fates;
         this.cos = new double[fates];
         this.sin = new double[fates];
@@ -57,10 +60,15 @@ final class BranchingLandscape {
         this.diffusion = diffusion;
     }
 
-    /** c = σ/sin²(π/K), the stiffness of the valley walls across a valley. */
-    static double acrossStiffness(int fates) {
+    /** c₀ = σ/sin²(π/K), the stiffness of the valley walls at the origin. */
+    static double wallStiffness(int fates) {
         double s = Math.sin(Math.PI / fates);
         return SEPARATION / (s * s);
+    }
+
+    /** c(r)/c₀ = 1 + r²/w². */
+    static double stiffening(double r) {
+        return 1 + r * r / (WALL_SCALE * WALL_SCALE);
     }
 
     /** Index of the valley nearest in angle (the k attaining the minimum in U). */
@@ -104,10 +112,13 @@ final class BranchingLandscape {
         int k = valley(x, y);
         double nx = -sin[k];
         double ny = cos[k];
-        double across = this.across * (x * nx + y * ny);
-        double r = Math.sqrt(x * x + y * y);
-        // radial part of the gradient divided by r: −v·g'(r)/r + κ·max(0, r − L)/r
-        double radial = r <= PLATEAU ? -SPEED / PLATEAU : (-SPEED + STIFFNESS * Math.max(0, r - BRANCH_END)) / r;
+        double d = x * nx + y * ny;
+        double r2 = x * x + y * y;
+        double r = Math.sqrt(r2);
+        double across = wall * stiffening(r) * d;
+        // radial part of the gradient divided by r: c'(r)/(2r)·d² − v·g'(r)/r + κ·max(0, r − L)/r
+        double radial = wall * d * d / (WALL_SCALE * WALL_SCALE)
+                + (r <= PLATEAU ? -SPEED / PLATEAU : (-SPEED + STIFFNESS * Math.max(0, r - BRANCH_END)) / r);
         double gradX = across * nx + radial * x;
         double gradY = across * ny + radial * y;
         double s = Math.sqrt(2 * diffusion * dt);

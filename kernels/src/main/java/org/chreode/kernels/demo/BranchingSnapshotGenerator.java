@@ -28,13 +28,14 @@ import org.chreode.kernels.snapshot.SnapshotInput;
  * </pre>
  * on a branching landscape U (see {@code BranchingLandscape}): the progenitor state P = (0, 0) sits on a plateau at
  * the top of a hill, from which {@code fates} straight valleys (rays at angles 2πk/K) run downhill to end basins
- * at radius ≈ 1.55. With r = |z|, n_k the unit normal of ray k and g(r) = r²/(2b) for r &lt;= b, r − b/2 beyond,
+ * at radius ≈ 1.55. With r = |z|, n_k the unit normal of ray k, g(r) = r²/(2b) for r &lt;= b, r − b/2 beyond, and
+ * valley walls stiffening down the slope, c(r) = σ/sin²(π/K)·(1 + r²/w²),
  * <pre>
- *   U(z) = min_k c/2·(z·n_k)² − v·g(r) + κ/2·max(0, r − L)²,   c = σ/sin²(π/K)
+ *   U(z) = min_k c(r)/2·(z·n_k)² − v·g(r) + κ/2·max(0, r − L)²
  * </pre>
- * with b = 0.3, v = 1, L = 1.5, κ = 20, σ = 0.5. Cells linger and stay multipotent on the plateau, then run down a
- * valley at speed v; the barrier to the neighbouring valley, σ/2·r², makes the choice final at r ≈ sqrt(10·D/σ)
- * (≈ 0.9 by default). The landscape is symmetric under rotation by 2π/K, so every fate is equally likely from P.
+ * with b = 0.3, v = 1, L = 1.5, κ = 20, σ = 0.25, w = 0.5. Cells linger and stay multipotent on the plateau, then
+ * run down a valley at speed v; the barrier to the neighbouring valley, σ/2·r²·(1 + r²/w²), makes the choice final
+ * at r ≈ 0.9 with the default D. The landscape is symmetric under rotation by 2π/K, so every fate is equally likely from P.
  * The SDE is discretised by Euler–Maruyama with step Δt = {@code timeStep}:
  * X ← X − ∇U(X)·Δt + sqrt(2D·Δt)·ξ, ξ ~ N(0, I).
  *
@@ -74,7 +75,8 @@ import org.chreode.kernels.snapshot.SnapshotInput;
  * @param terminalCellsPerFate cells with role {@code terminal} per fate (&gt;= 1)
  * @param diffusion            D, the noise level of the dynamics (larger: later, fuzzier fate decisions)
  * @param noise                standard deviation of the embedding noise in the d − 2 extra dimensions (&gt;= 0)
- * @param timeStep             Euler–Maruyama step Δt, at most 1/κ = 0.05 (half the stability bound)
+ * @param timeStep             Euler–Maruyama step Δt, at most half the stability bound of the stiffest direction
+ *                             ({@code 1/max(κ, c(L))} for {@value #MAX_FATES} fates, about 0.027)
  * @param threads              worker threads (&gt;= 1)
  * @since 0.1
  */
@@ -92,13 +94,13 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
     public static final int DEFAULT_INITIAL_CELLS = 5;
     /** A handful of cells deepest in each end basin. */
     public static final int DEFAULT_TERMINAL_CELLS_PER_FATE = 5;
-    /** Fates are decided at r ≈ sqrt(10·D/σ) ≈ 0.9, over half-way down the valleys: a broad multipotent zone. */
+    /** Fates are decided at r ≈ 0.9, over half-way down the valleys: a broad multipotent zone. */
     public static final double DEFAULT_DIFFUSION = 0.04;
     /** Small next to the latent spread (about 1), yet visible in the pairwise distances at d = 50. */
     public static final double DEFAULT_NOISE = 0.03;
-    /** A fifth of the stability bound 2/κ: accurate drift, about 90 steps from P to a basin. */
+    /** Below the stability bound for every K: accurate drift, about 90 steps from P to a basin. */
     public static final double DEFAULT_TIME_STEP = 0.02;
-    /** More valleys than this make the valley walls too stiff for the largest allowed step. */
+    /** More valleys than this make the valley walls too stiff for a reasonable step. */
     public static final int MAX_FATES = BranchingLandscape.MAX_FATES;
     /** Observation times are uniform in [0, SAMPLING_TIME]; the basins are reached at about t = 1.7. */
     public static final double SAMPLING_TIME = 2.0;
