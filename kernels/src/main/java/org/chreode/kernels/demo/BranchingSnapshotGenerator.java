@@ -35,8 +35,8 @@ import org.chreode.kernels.snapshot.SnapshotInput;
  * </pre>
  * with b = 0.3, v = 1, L = 1.5, κ = 20, σ = 0.25, w = 0.5. Cells linger and stay multipotent on the plateau, then
  * run down a valley at speed v; the barrier to the neighbouring valley, σ/2·r²·(1 + r²/w²), makes the choice final
- * at r ≈ 0.9 with the default D. The landscape is symmetric under rotation by 2π/K, so every fate is equally likely from P.
- * The SDE is discretised by Euler–Maruyama with step Δt = {@code timeStep}:
+ * at r ≈ 0.9 with the default D. The landscape is symmetric under rotation by 2π/K, so every fate is equally
+ * likely from P. The SDE is discretised by Euler–Maruyama with step Δt = {@code timeStep}:
  * X ← X − ∇U(X)·Δt + sqrt(2D·Δt)·ξ, ξ ~ N(0, I).
  *
  * <h2>Snapshot</h2>
@@ -49,7 +49,8 @@ import org.chreode.kernels.snapshot.SnapshotInput;
  * <h2>Roles</h2>
  * {@code initialCells} cells nearest P in the latent plane are {@code initial}; for each fate k in turn, the
  * {@code terminalCellsPerFate} not yet chosen cells nearest its basin centre are {@code terminal} with fate label
- * {@code F(k+1)} (F1 is the valley along the positive x axis, then counter-clockwise). All other cells are {@code intermediate}.
+ * {@code F(k+1)} (F1 is the valley along the positive x axis, then counter-clockwise). All other cells are
+ * {@code intermediate}.
  *
  * <h2>Ground truth</h2>
  * From each cell's latent state, {@code futures} independent futures are simulated with the same SDE until they
@@ -61,10 +62,10 @@ import org.chreode.kernels.snapshot.SnapshotInput;
  * <h2>Determinism and cost</h2>
  * Cell i draws from its own {@code SplittableRandom} seeded by a mix of (seed, i), split into independent streams
  * for the trajectory, the futures and the embedding noise: results do not depend on {@code threads}, and the
- * snapshot itself does not depend on {@code futures} (lower it for very large N). Cost is about
- * N·(1 + futures)·(1/Δt) Langevin steps of a few ns each (O(K)), in parallel over cells: 10^5 cells with 50 futures
- * take a few seconds on two cores, 10^6 cells with 10 futures well under a minute. Memory is N·(dim + K + 3)
- * doubles.
+ * snapshot itself does not depend on {@code futures} (lower it for very large N). Cost is at most
+ * N·(1 + futures)·{@value #SAMPLING_TIME}/Δt Langevin steps (each O(K)), in parallel over cells; about 1.4 µs per
+ * future on one core, so 10^5 cells with 50 futures take a few seconds on two cores and 10^6 cells with 10 futures
+ * about 15 s. Memory is N·(dim + K + 3) doubles.
  *
  * @param cells                number of cells N (&gt;= 20 and enough for the roles)
  * @param fates                number of fates K, 2..{@value #MAX_FATES}
