@@ -153,7 +153,8 @@ public final class SnapshotCommand implements Callable<Integer> {
     }
 
     private List<String> commandLineArgs() {
-        List<String> args = new ArrayList<>(List.of("chreode", "snapshot"));
+        // The parse result of a subcommand holds the original arguments of the whole command line.
+        List<String> args = new ArrayList<>(List.of("chreode"));
         if (spec.commandLine().getParseResult() != null) {
             args.addAll(spec.commandLine().getParseResult().originalArgs());
         }

@@ -171,12 +171,24 @@ public final class SnapshotJob {
             heap.forEach(MemoryPoolMXBean::resetPeakUsage);
             long t0 = System.nanoTime();
             try {
-                SnapshotResult result = SnapshotInference.run(input.value(), settings, listener);
+                SnapshotResult result = portable(SnapshotInference.run(input.value(), settings, listener));
                 return new SolveOutcome(result, null, peakHeap(heap), (System.nanoTime() - t0) / 1e9);
             } catch (RuntimeException e) {
                 return new SolveOutcome(null, e, peakHeap(heap), (System.nanoTime() - t0) / 1e9);
             }
         }
+    }
+
+    /**
+     * The result with its diagnostics turned into plain maps, lists, strings and numbers
+     * ({@link SnapshotOutputWriter#jsonValue}), so that it can travel back from the task whatever value types the
+     * kernel put there (records such as {@code Convergence} need not be Serializable).
+     */
+    @SuppressWarnings("unchecked")
+    static SnapshotResult portable(SnapshotResult r) {
+        Map<String, Object> diagnostics = (Map<String, Object>) SnapshotOutputWriter.jsonValue(r.diagnostics());
+        return new SnapshotResult(r.cellIds(), r.roles(), r.fateLabels(), r.fateProbabilities(), r.pUnknown(),
+                r.pseudotime(), r.expectedStage(), r.potency(), r.meanAbsorptionTime(), diagnostics);
     }
 
     private static List<MemoryPoolMXBean> heapPools() {
