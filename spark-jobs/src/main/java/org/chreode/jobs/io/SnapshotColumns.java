@@ -1,0 +1,39 @@
+package org.chreode.jobs.io;
+
+import java.util.List;
+
+/**
+ * Which columns of an input table hold what (CONTRACT.md, "Input table"): the user's request before it is resolved
+ * against a schema.
+ *
+ * @param idCol         cell identifier column ({@code --id-col})
+ * @param roleCol       role column ({@code --role-col}); required for a snapshot
+ * @param fateCol       fate label column ({@code --fate-col})
+ * @param fateRequired  whether a missing fate column is an error (true when the user named it explicitly)
+ * @param features      explicit feature columns ({@code --features}); empty = not given
+ * @param featurePrefix feature columns by name prefix ({@code --feature-prefix}); null = not given
+ */
+public record SnapshotColumns(String idCol, String roleCol, String fateCol, boolean fateRequired,
+                              List<String> features, String featurePrefix) implements java.io.Serializable {
+
+    public static final String DEFAULT_ID_COL = "cell_id";
+    public static final String DEFAULT_ROLE_COL = "role";
+    public static final String DEFAULT_FATE_COL = "fate";
+
+    public SnapshotColumns {
+        features = features == null ? List.of() : List.copyOf(features);
+    }
+
+    /** The contract's default names; features = every numeric column not named elsewhere. */
+    public static SnapshotColumns defaults() {
+        return new SnapshotColumns(DEFAULT_ID_COL, DEFAULT_ROLE_COL, DEFAULT_FATE_COL, false, List.of(), null);
+    }
+
+    public SnapshotColumns withFeatures(List<String> names) {
+        return new SnapshotColumns(idCol, roleCol, fateCol, fateRequired, names, featurePrefix);
+    }
+
+    public SnapshotColumns withFeaturePrefix(String prefix) {
+        return new SnapshotColumns(idCol, roleCol, fateCol, fateRequired, features, prefix);
+    }
+}
