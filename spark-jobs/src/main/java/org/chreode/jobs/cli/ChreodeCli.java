@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 SnapshotCommand.class,
                 // ---- Register further commands here (CONTRACT.md "Launcher"). ----
-                // DemoCommand.class,   // `chreode demo`: synthetic snapshot with known fates, then `snapshot`
+                DemoCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class ChreodeCli implements Runnable {

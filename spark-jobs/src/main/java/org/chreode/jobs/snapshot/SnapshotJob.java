@@ -22,6 +22,7 @@ import org.chreode.jobs.io.SnapshotColumns;
 import org.chreode.jobs.io.SnapshotOutputWriter;
 import org.chreode.jobs.io.SnapshotTableReader;
 import org.chreode.jobs.io.SnapshotTableReader.SnapshotTable;
+import org.chreode.jobs.report.SnapshotFigures;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.snapshot.Role;
 import org.chreode.kernels.snapshot.SnapshotInference;
@@ -59,10 +60,24 @@ public final class SnapshotJob {
      * @param commandLine the command line as typed (recorded in run.json); may be empty
      */
     public record Request(String input, String output, boolean overwrite, SnapshotColumns columns,
-                          SnapshotSettings settings, List<String> commandLine) {
+                          SnapshotSettings settings, List<String> commandLine, OutputExtension extension) {
         public Request {
             commandLine = commandLine == null ? List.of() : List.copyOf(commandLine);
         }
+
+        public Request(String input, String output, boolean overwrite, SnapshotColumns columns,
+                       SnapshotSettings settings, List<String> commandLine) {
+            this(input, output, overwrite, columns, settings, commandLine, null);
+        }
+    }
+
+    /**
+     * Adds files to the output before it is committed (e.g. the demo's truth and scores) and entries to run.json.
+     */
+    @FunctionalInterface
+    public interface OutputExtension {
+        void write(AtomicOutput out, SnapshotInput input, SnapshotResult result, Map<String, Object> run)
+                throws IOException;
     }
 
     /** What a run produced: the output path (committed), the result, and the tree written as run.json. */
@@ -115,6 +130,10 @@ public final class SnapshotJob {
             long written = System.nanoTime();
             run = runJson(spark, request, table, result, outcome, out.path(),
                     new long[] {start, read, solved, written});
+            run.put("plots", SnapshotFigures.write(out, input, result));
+            if (request.extension() != null) {
+                request.extension().write(out, input, result, run);
+            }
             try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
                 SnapshotOutputWriter.writeRunJson(run, s);
             }
