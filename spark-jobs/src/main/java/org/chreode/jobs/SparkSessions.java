@@ -51,6 +51,10 @@ public final class SparkSessions {
             // The input travels to the driver and the result back: both can exceed the 1g default.
             builder.config("spark.driver.maxResultSize", "0");
         }
+        if (System.getProperty("spark.executor.extraJavaOptions") == null) {
+            // SIMD kernel products on executors (kernels fall back to scalar loops without the module).
+            builder.config("spark.executor.extraJavaOptions", "--add-modules=jdk.incubator.vector");
+        }
         return builder.getOrCreate();
     }
 }

@@ -1,5 +1,6 @@
 package org.chreode.kernels.linalg;
 
+import java.util.function.DoubleUnaryOperator;
 
 import org.chreode.kernels.geometry.KernelPrecision;
 
@@ -8,10 +9,16 @@ import org.chreode.kernels.geometry.KernelPrecision;
  * float64 or float32. Half the memory of a full matrix, and a product reads every stored entry once while using it
  * twice (y_i += k_ij x_j and y_j += k_ij x_i), so each product moves half the bytes of a dense matrix-vector product.
  *
- * <p>Products take several vectors at once: the matrix is streamed once for all of them, which is how one sweep of
- * MultistageOT evaluates all its stages.
+ * <p>Rows are packed back to back in a few large flat arrays (blocks of at most {@link #BLOCK_ENTRIES} entries), so
+ * a product streams memory sequentially. Products take several vectors at once: the matrix is streamed once for all
+ * of them, which is how one sweep of MultistageOT evaluates all its stages.
  */
 public final class PackedSymmetricMatrix {
+
+    /** Entries per storage block (2^26: 512 MiB of float64); rows never straddle blocks. */
+    static final int BLOCK_ENTRIES = 1 << 26;
+
+    private static final RowKernels KERNELS = RowKernels.get();
 
     /** Computes the entries of one row: {@code row[j] = k(i, j)} for j &lt; i. */
     @FunctionalInterface
@@ -20,29 +27,70 @@ public final class PackedSymmetricMatrix {
     }
 
     private final int n;
-    private final double[][] rows64;
-    private final float[][] rows32;
+    private final double[][] blocks64;
+    private final float[][] blocks32;
+    /** Block holding row i, and the offset of its first entry there. */
+    private final int[] rowBlock;
+    private final int[] rowOffset;
 
-    private PackedSymmetricMatrix(int n, double[][] rows64, float[][] rows32) {
+    private PackedSymmetricMatrix(int n, KernelPrecision precision) {
         this.n = n;
-        this.rows64 = rows64;
-        this.rows32 = rows32;
-    }
-
-    /** Builds the matrix row by row, rows computed in parallel. */
-    public static PackedSymmetricMatrix build(int n, KernelPrecision precision, RowFiller filler, Workers workers) {
-        double[][] r64 = precision == KernelPrecision.FLOAT64 ? new double[n][] : null;
-        float[][] r32 = precision == KernelPrecision.FLOAT32 ? new float[n][] : null;
+        this.rowBlock = new int[n];
+        this.rowOffset = new int[n];
+        java.util.List<Integer> sizes = new java.util.ArrayList<>();
+        int block = 0;
+        int used = 0;
         for (int i = 0; i < n; i++) {
-            if (r64 != null) {
-                r64[i] = new double[i];
-            } else {
-                r32[i] = new float[i];
+            if (used + i > BLOCK_ENTRIES) {
+                sizes.add(used);
+                block++;
+                used = 0;
+            }
+            rowBlock[i] = block;
+            rowOffset[i] = used;
+            used += i;
+        }
+        sizes.add(used);
+        if (precision == KernelPrecision.FLOAT64) {
+            blocks64 = new double[sizes.size()][];
+            blocks32 = null;
+            for (int b = 0; b < sizes.size(); b++) {
+                blocks64[b] = new double[sizes.get(b)];
+            }
+        } else {
+            blocks32 = new float[sizes.size()][];
+            blocks64 = null;
+            for (int b = 0; b < sizes.size(); b++) {
+                blocks32[b] = new float[sizes.get(b)];
             }
         }
-        PackedSymmetricMatrix matrix = new PackedSymmetricMatrix(n, r64, r32);
+    }
+
+    /** Builds the matrix, rows computed in parallel. */
+    public static PackedSymmetricMatrix build(int n, KernelPrecision precision, RowFiller filler, Workers workers) {
+        PackedSymmetricMatrix matrix = new PackedSymmetricMatrix(n, precision);
         matrix.refill(filler, workers);
         return matrix;
+    }
+
+    /** Recomputes every entry in place (e.g. the kernel at a new epsilon), rows in parallel. */
+    public void refill(RowFiller filler, Workers workers) {
+        int[] bounds = balancedBounds(n, workers.threads());
+        workers.forEachChunk(bounds.length - 1, chunk -> {
+            double[] scratch = new double[n];
+            for (int i = bounds[chunk]; i < bounds[chunk + 1]; i++) {
+                filler.fill(i, scratch);
+                int off = rowOffset[i];
+                if (blocks64 != null) {
+                    System.arraycopy(scratch, 0, blocks64[rowBlock[i]], off, i);
+                } else {
+                    float[] data = blocks32[rowBlock[i]];
+                    for (int j = 0; j < i; j++) {
+                        data[off + j] = (float) scratch[j];
+                    }
+                }
+            }
+        });
     }
 
     public int size() {
@@ -56,53 +104,25 @@ public final class PackedSymmetricMatrix {
         }
         int r = Math.max(i, j);
         int c = Math.min(i, j);
-        return rows64 != null ? rows64[r][c] : rows32[r][c];
+        return blocks64 != null ? blocks64[rowBlock[r]][rowOffset[r] + c] : blocks32[rowBlock[r]][rowOffset[r] + c];
+    }
+
+    /** Which inner loop the products use ("vector-api(...)" or "scalar"). */
+    public static String implementation() {
+        return KERNELS.name();
     }
 
     /** Bytes held by the entries. */
     public long storageBytes() {
-        return (long) n * (n - 1) / 2 * (rows64 != null ? 8 : 4);
-    }
-
-    /** Recomputes every entry in place (e.g. the kernel at a new epsilon), rows in parallel. */
-    public void refill(RowFiller filler, Workers workers) {
-        int[] bounds = balancedBounds(n, workers.threads());
-        workers.forEachChunk(bounds.length - 1, chunk -> {
-            double[] scratch = new double[n];
-            for (int i = bounds[chunk]; i < bounds[chunk + 1]; i++) {
-                if (rows64 != null) {
-                    filler.fill(i, rows64[i]);
-                } else {
-                    filler.fill(i, scratch);
-                    float[] row = rows32[i];
-                    for (int j = 0; j < i; j++) {
-                        row[j] = (float) scratch[j];
-                    }
-                }
-            }
-        });
-    }
-
-    /** Row i, columns 0..i-1, as float64 (a copy into {@code scratch} for float32 storage). */
-    private double[] row(int i, double[] scratch) {
-        if (rows64 != null) {
-            return rows64[i];
-        }
-        float[] row = rows32[i];
-        for (int j = 0; j < i; j++) {
-            scratch[j] = row[j];
-        }
-        return scratch;
+        return (long) n * (n - 1) / 2 * (blocks64 != null ? 8 : 4);
     }
 
     /** Whether every row of the full matrix has a non-zero entry; returns the first all-zero row or -1. */
     public int firstZeroRow(Workers workers) {
         boolean[] nonzero = new boolean[n];
-        double[] scratch = new double[n];
         for (int i = 0; i < n; i++) {
-            double[] row = row(i, scratch);
             for (int j = 0; j < i; j++) {
-                if (row[j] != 0) {
+                if (get(i, j) != 0) {
                     nonzero[i] = true;
                     nonzero[j] = true;
                 }
@@ -131,12 +151,12 @@ public final class PackedSymmetricMatrix {
                     java.util.Arrays.fill(y[c], 0, n, 0.0);
                 }
             }
-            double[] scratch = rows64 == null ? new double[n] : null;
             for (int i = bounds[chunk]; i < bounds[chunk + 1]; i++) {
-                double[] row = row(i, scratch);
+                int off = rowOffset[i];
                 for (int c = 0; c < count; c++) {
                     double[] yc = acc[c];
-                    yc[i] += dotAndAxpy(row, i, x[c], yc, x[c][i]);
+                    yc[i] += blocks64 != null ? KERNELS.dotAndAxpy(blocks64[rowBlock[i]], off, i, x[c], yc, x[c][i])
+                            : KERNELS.dotAndAxpy(blocks32[rowBlock[i]], off, i, x[c], yc, x[c][i]);
                 }
             }
             partial[chunk] = acc;
@@ -162,14 +182,12 @@ public final class PackedSymmetricMatrix {
      * pairs of vectors, in one pass; e.g. with g(k) = k * (-ln k) / kappa the transport cost of the plans
      * diag(a_c) K diag(b_c).
      */
-    public double bilinearSum(java.util.function.DoubleUnaryOperator g, double[][] a, double[][] b, int count) {
+    public double bilinearSum(DoubleUnaryOperator g, double[][] a, double[][] b, int count) {
         double sum = 0;
-        double[] scratch = rows64 == null ? new double[n] : null;
         for (int i = 0; i < n; i++) {
-            double[] row = row(i, scratch);
             double rowSum = 0;
             for (int j = 0; j < i; j++) {
-                double k = row[j];
+                double k = get(i, j);
                 if (k != 0) {
                     double pair = 0;
                     for (int c = 0; c < count; c++) {
@@ -183,34 +201,6 @@ public final class PackedSymmetricMatrix {
         return sum;
     }
 
-    /** Computes sum_j row[j] x[j] for j &lt; len and adds row[j] * xi to y[j]; four accumulators for ILP. */
-    private static double dotAndAxpy(double[] row, int len, double[] x, double[] y, double xi) {
-        double a0 = 0;
-        double a1 = 0;
-        double a2 = 0;
-        double a3 = 0;
-        int j = 0;
-        for (; j + 3 < len; j += 4) {
-            double r0 = row[j];
-            double r1 = row[j + 1];
-            double r2 = row[j + 2];
-            double r3 = row[j + 3];
-            a0 += r0 * x[j];
-            a1 += r1 * x[j + 1];
-            a2 += r2 * x[j + 2];
-            a3 += r3 * x[j + 3];
-            y[j] += r0 * xi;
-            y[j + 1] += r1 * xi;
-            y[j + 2] += r2 * xi;
-            y[j + 3] += r3 * xi;
-        }
-        for (; j < len; j++) {
-            a0 += row[j] * x[j];
-            y[j] += row[j] * xi;
-        }
-        return (a0 + a1) + (a2 + a3);
-    }
-
     /** Row bounds 0 = b_0 &lt; ... &lt; b_P = n splitting the triangle into P parts of equal area. */
     static int[] balancedBounds(int n, int parts) {
         int p = Math.max(1, Math.min(parts, n / 64 + 1));
@@ -221,5 +211,4 @@ public final class PackedSymmetricMatrix {
         bounds[p] = n;
         return bounds;
     }
-
 }
