@@ -179,7 +179,7 @@ class MultistageOtSolverTest {
     }
 
     @Test
-    void proximalLoopReachesEpsilonsWherePlainSolvesUnderflow() {
+    void proximalLoopReachesEpsilonsWherePlainSolvesUnderflow() throws java.io.IOException {
         // after ~10 proximal iterations the log prior factors of a stage span more than the double range (log-domain
         // stages of StageOperators); 0.004 needs 12 and 0.002 24 outer iterations
         ReferenceCase c = ReferenceCase.withFateColumn("uniform2d_N1000.csv");
@@ -199,6 +199,13 @@ class MultistageOtSolverTest {
                     assertTrue(p >= 0, "target " + target);
                 }
             }
+            if (target == 0.004) {
+                // intended median and current v versus the published median (zero self-distances included) and
+                // stale v: a slightly different cost scale, measured 1.97e-3 (202 vs 191 checks); reference mode
+                // matches to 4e-14 (longProximalRunMatchesThePythonReference)
+                double max = maxDifferenceToPythonReference(c, r);
+                assertTrue(max < 5e-3, "max fate difference to the reference " + max);
+            }
         }
     }
 
@@ -213,6 +220,13 @@ class MultistageOtSolverTest {
         assertEquals(12, ((Number) r.diagnostics().get("proximal_iterations")).intValue());
         assertEquals(0.0038461538461538464, r.epsilonEffective(), 1e-18);
         assertEquals(191, r.totalChecks());
+        double max = maxDifferenceToPythonReference(c, r);
+        assertTrue(max < 1e-9, "max fate difference " + max);
+    }
+
+    /** Max |fate difference| to the Python reference run eps 0.05 -&gt; 0.004 (test resource, all cells). */
+    private static double maxDifferenceToPythonReference(ReferenceCase c, MultistageOtResult r)
+            throws java.io.IOException {
         java.util.Map<String, Integer> row = c.rowOf();
         double max = 0;
         int compared = 0;
@@ -238,8 +252,7 @@ class MultistageOtSolverTest {
             }
         }
         assertEquals(3000, compared);
-        System.out.println("longProximalRunMatchesThePythonReference: max fate difference " + max);
-        assertTrue(max < 1e-6, "max fate difference " + max);
+        return max;
     }
 
     @Test
