@@ -10,14 +10,16 @@ STAGES=10; EPS=0.05; TOL=1e-4; PATIENCE=10
 JAR=$(ls "$ROOT"/kernels/target/chreode-kernels-*.jar 2>/dev/null | grep -v tests | head -1 || true)
 if [ -z "$JAR" ]; then (cd "$ROOT" && mvn -B -q -pl kernels -DskipTests package); JAR=$(ls "$ROOT"/kernels/target/chreode-kernels-*.jar | grep -v tests | head -1); fi
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
+javac --add-modules jdk.incubator.vector -nowarn -cp "$JAR" -d "$WORK" "$ROOT/bench/MultistageSweeps.java" 2>/dev/null
+JVM=(java -Xmx6g ${BENCH_JVM_OPTS:-} --add-modules jdk.incubator.vector -cp "$JAR:$WORK" MultistageSweeps)
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(java -version 2>&1 | head -1); numpy $(python3 -c 'import numpy; print(numpy.__version__)')"
 printf "%-6s %-26s %7s %10s %10s %10s\n" N implementation sweeps s/sweep peakMiB solve_s
 for N in "${SIZES[@]}"; do
   python3 "$ROOT/bench/uniform_points.py" "$N" "$WORK/u$N.csv"
   REF=$(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python3 "$ROOT/bench/reference_sweeps.py" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE)
-  C1=$(java -Xmx6g --add-modules jdk.incubator.vector -cp "$JAR" "$ROOT/bench/MultistageSweeps.java" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE 1 float64 2>/dev/null)
-  C2=$(java -Xmx6g --add-modules jdk.incubator.vector -cp "$JAR" "$ROOT/bench/MultistageSweeps.java" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE "$(nproc)" float64 2>/dev/null)
-  C3=$(java -Xmx6g --add-modules jdk.incubator.vector -cp "$JAR" "$ROOT/bench/MultistageSweeps.java" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE 1 float32 2>/dev/null)
+  C1=$("${JVM[@]}" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE 1 float64 2>/dev/null)
+  C2=$("${JVM[@]}" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE "$(nproc)" float64 2>/dev/null)
+  C3=$("${JVM[@]}" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE 1 float32 2>/dev/null)
   python3 - "$N" "$REF" "$C1" "$C2" "$C3" <<'PY'
 import json, sys
 n = sys.argv[1]; runs = [json.loads(a) for a in sys.argv[2:]]

@@ -178,6 +178,139 @@ public final class PackedSymmetricMatrix {
     }
 
     /**
+     * Width (natural-log units) of one band of a log-stabilised product: entries of a band span at most e^600, so
+     * with the band's shift every term k_ij e^(z_j - shift) of a non-zero entry k_ij &gt;= e^-745 stays a normal double.
+     */
+    static final double LOG_BAND = 600;
+
+    /**
+     * Log-domain products for vectors whose logs span more than the double range: {@code out[c][i] =
+     * ln sum_j k_ij exp(z[c][j])} (negative infinity where the sum is empty; z may hold negative infinity). Exact to
+     * rounding for every stored non-zero entry (no term under- or overflows), at the price of one vector per band of
+     * width {@link #LOG_BAND} that z spans, all streamed in a single pass over the matrix. Entries must be
+     * non-negative.
+     */
+    public double[][] logMultiply(double[][] z, int count, Workers workers) {
+        Bands bands = bands(z, null, count, workers);
+        double[][] out = new double[count][n];
+        for (int c = 0; c < count; c++) {
+            java.util.Arrays.fill(out[c], Double.NEGATIVE_INFINITY);
+        }
+        for (int b = 0; b < bands.count; b++) {
+            double[] sum = bands.y[b];
+            double shift = bands.shift[b];
+            double[] o = out[bands.owner[b]];
+            for (int i = 0; i < n; i++) {
+                if (sum[i] > 0) {
+                    o[i] = logAddExp(o[i], shift + Math.log(sum[i]));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * y_c = exp(rowLog_c) . K (exp(colLog_c) . x_c) (element-wise products) for log scales that span more than the
+     * double range and signed x_c; each result entry must itself be representable (e.g. a transport plan applied to
+     * a bounded vector). Costs one vector per band of colLog_c + ln|x_c| (see {@link #logMultiply}).
+     */
+    public void multiplyLogScaled(double[][] rowLog, double[][] colLog, double[][] x, double[][] y, int count,
+                                  Workers workers) {
+        double[][] z = new double[count][n];
+        for (int c = 0; c < count; c++) {
+            for (int j = 0; j < n; j++) {
+                z[c][j] = colLog[c][j] + Math.log(Math.abs(x[c][j]));
+            }
+        }
+        Bands bands = bands(z, x, count, workers);
+        for (int c = 0; c < count; c++) {
+            java.util.Arrays.fill(y[c], 0, n, 0.0);
+        }
+        for (int b = 0; b < bands.count; b++) {
+            double[] sum = bands.y[b];
+            double shift = bands.shift[b];
+            int c = bands.owner[b];
+            double[] yc = y[c];
+            double[] rl = rowLog[c];
+            for (int i = 0; i < n; i++) {
+                if (sum[i] != 0) {
+                    yc[i] += Math.copySign(Math.exp(rl[i] + shift + Math.log(Math.abs(sum[i]))), sum[i]);
+                }
+            }
+        }
+    }
+
+    /** The band vectors of a log-stabilised product and their products with this matrix. */
+    private static final class Bands {
+        int count;
+        int[] owner;
+        double[] shift;
+        double[][] y;
+    }
+
+    /**
+     * Splits every z_c into bands of width LOG_BAND below its maximum; band b of vector c holds
+     * sign(x_j) exp(z_j - shift_b) for its members (0 elsewhere), with shift_b chosen so the largest member maps to
+     * e^(700 - ln n - 2) (no sum overflows, no term of a non-zero entry underflows); then one batched product.
+     */
+    private Bands bands(double[][] z, double[][] signs, int count, Workers workers) {
+        double headroom = 698 - Math.log(Math.max(n, 1));
+        java.util.List<double[]> vectors = new java.util.ArrayList<>();
+        java.util.List<Integer> owners = new java.util.ArrayList<>();
+        java.util.List<Double> shifts = new java.util.ArrayList<>();
+        for (int c = 0; c < count; c++) {
+            double[] zc = z[c];
+            double top = Double.NEGATIVE_INFINITY;
+            double bottom = Double.POSITIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                if (zc[j] > Double.NEGATIVE_INFINITY) {
+                    top = Math.max(top, zc[j]);
+                    bottom = Math.min(bottom, zc[j]);
+                }
+            }
+            if (top == Double.NEGATIVE_INFINITY) {
+                continue;
+            }
+            if (!(top < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("log-scaled product: non-finite log scale " + top);
+            }
+            int bandCount = (int) Math.floor((top - bottom) / LOG_BAND) + 1;
+            double[][] band = new double[bandCount][];
+            for (int j = 0; j < n; j++) {
+                if (zc[j] > Double.NEGATIVE_INFINITY) {
+                    int b = Math.min(bandCount - 1, (int) ((top - zc[j]) / LOG_BAND));
+                    if (band[b] == null) {
+                        band[b] = new double[n];
+                    }
+                    double shift = top - b * LOG_BAND - headroom;
+                    double value = Math.exp(zc[j] - shift);
+                    band[b][j] = signs == null ? value : Math.copySign(value, signs[c][j]);
+                }
+            }
+            for (int b = 0; b < bandCount; b++) {
+                if (band[b] != null) {
+                    vectors.add(band[b]);
+                    owners.add(c);
+                    shifts.add(top - b * LOG_BAND - headroom);
+                }
+            }
+        }
+        Bands out = new Bands();
+        out.count = vectors.size();
+        out.owner = new int[out.count];
+        out.shift = new double[out.count];
+        out.y = new double[out.count][n];
+        for (int b = 0; b < out.count; b++) {
+            out.owner[b] = owners.get(b);
+            out.shift[b] = shifts.get(b);
+        }
+        if (out.count > 0) {
+            multiply(vectors.toArray(new double[0][]), out.y, out.count, workers);
+        }
+        return out;
+    }
+
+    /**
      * Returns sum_c sum_{i != j} g(k_ij) a_c,i b_c,j over the full symmetric matrix (both triangles) and the given
      * pairs of vectors, in one pass; e.g. with g(k) = k * (-ln k) / kappa the transport cost of the plans
      * diag(a_c) K diag(b_c).
@@ -199,6 +332,44 @@ public final class PackedSymmetricMatrix {
             sum += rowSum;
         }
         return sum;
+    }
+
+    /**
+     * {@link #bilinearSum} for factors given by their logs, a_c = exp(logA_c), b_c = exp(logB_c), whose ranges exceed
+     * the double range: each term g(k_ij) exp(logA_c,i + logB_c,j) is formed in the exponent (one log and 2 count
+     * exponentials per stored non-zero entry).
+     */
+    public double bilinearSumLog(java.util.function.DoubleUnaryOperator g, double[][] logA, double[][] logB,
+                                 int count) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double rowSum = 0;
+            for (int j = 0; j < i; j++) {
+                double k = get(i, j);
+                if (k != 0) {
+                    double gk = g.applyAsDouble(k);
+                    if (gk > 0) {
+                        double lg = Math.log(gk);
+                        for (int c = 0; c < count; c++) {
+                            rowSum += Math.exp(lg + logA[c][i] + logB[c][j]) + Math.exp(lg + logA[c][j] + logB[c][i]);
+                        }
+                    }
+                }
+            }
+            sum += rowSum;
+        }
+        return sum;
+    }
+
+    /** ln(e^a + e^b), exact for infinite arguments. */
+    public static double logAddExp(double a, double b) {
+        if (a == Double.NEGATIVE_INFINITY) {
+            return b;
+        }
+        if (b == Double.NEGATIVE_INFINITY) {
+            return a;
+        }
+        return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
     }
 
     /** Row bounds 0 = b_0 &lt; ... &lt; b_P = n splitting the triangle into P parts of equal area. */

@@ -136,28 +136,50 @@ final class MultistageFates {
         return new Outcome(fatesOut, time, iterations, residuals);
     }
 
-    /** x -&gt; x - D^-1 sum_t a_t * (E (b_t * x)) over the intermediate block, a_t, b_t the plan's full factors. */
+    /**
+     * x -&gt; x - D^-1 sum_t a_t * (E (b_t * x)) over the intermediate block, a_t, b_t the plan's full factors; for
+     * log-domain stages ({@link StageOperators#logStage}) a_t, b_t are kept as logs and the product is
+     * log-stabilised ({@link org.chreode.kernels.linalg.PackedSymmetricMatrix#multiplyLogScaled}).
+     */
     private static final class TransitionOperator implements LinearOperator {
         private final StageOperators ops;
         private final double[][] rowFactor;
         private final double[][] colFactor;
+        private final double[][] logRowFactor;
+        private final double[][] logColFactor;
+        private final int[] fastStages;
         private final double[] rowTotal;
         private final Workers workers;
-        private final int stagesInside;
         private final int n;
 
         TransitionOperator(StageOperators ops, PlanFactors plan, double[] rowTotal, Workers workers) {
             this.ops = ops;
             this.rowTotal = rowTotal;
             this.workers = workers;
-            this.stagesInside = plan.stages() - 2;
+            int stagesInside = plan.stages() - 2;
             this.n = rowTotal.length;
-            this.rowFactor = new double[stagesInside][n];
-            this.colFactor = new double[stagesInside][n];
+            int logCount = 0;
             for (int k = 0; k < stagesInside; k++) {
-                for (int i = 0; i < n; i++) {
-                    rowFactor[k][i] = ops.midRow[k + 1][i] * plan.row[k + 1][i];
-                    colFactor[k][i] = ops.midCol[k + 1][i] * plan.toIntermediate[k + 1][i];
+                logCount += ops.logStage[k + 1] ? 1 : 0;
+            }
+            this.fastStages = new int[stagesInside - logCount];
+            this.rowFactor = new double[stagesInside - logCount][n];
+            this.colFactor = new double[stagesInside - logCount][n];
+            this.logRowFactor = new double[logCount][n];
+            this.logColFactor = new double[logCount][n];
+            for (int k = 0, c = 0, l = 0; k < stagesInside; k++) {
+                if (ops.logStage[k + 1]) {
+                    for (int i = 0; i < n; i++) {
+                        logRowFactor[l][i] = ops.logRow[k + 1][i] + Math.log(plan.row[k + 1][i]);
+                        logColFactor[l][i] = ops.logCol[k + 1][i] + Math.log(plan.toIntermediate[k + 1][i]);
+                    }
+                    l++;
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        rowFactor[c][i] = ops.midRow[k + 1][i] * plan.row[k + 1][i];
+                        colFactor[c][i] = ops.midCol[k + 1][i] * plan.toIntermediate[k + 1][i];
+                    }
+                    fastStages[c++] = k;
                 }
             }
         }
@@ -169,18 +191,31 @@ final class MultistageFates {
 
         @Override
         public void apply(double[] x, double[] y) {
-            double[][] in = new double[stagesInside][n];
-            double[][] out = new double[stagesInside][n];
-            for (int k = 0; k < stagesInside; k++) {
+            int fast = rowFactor.length;
+            double[][] in = new double[fast][n];
+            double[][] out = new double[fast][n];
+            for (int k = 0; k < fast; k++) {
                 for (int i = 0; i < n; i++) {
                     in[k][i] = colFactor[k][i] * x[i];
                 }
             }
-            ops.kernel.intermediate().multiply(in, out, stagesInside, workers);
+            if (fast > 0) {
+                ops.kernel.intermediate().multiply(in, out, fast, workers);
+            }
+            int logCount = logRowFactor.length;
+            double[][] logOut = new double[logCount][n];
+            if (logCount > 0) {
+                double[][] xs = new double[logCount][];
+                java.util.Arrays.fill(xs, x);
+                ops.kernel.intermediate().multiplyLogScaled(logRowFactor, logColFactor, xs, logOut, logCount, workers);
+            }
             for (int i = 0; i < n; i++) {
                 double moved = 0;
-                for (int k = 0; k < stagesInside; k++) {
+                for (int k = 0; k < fast; k++) {
                     moved += rowFactor[k][i] * out[k][i];
+                }
+                for (int k = 0; k < logCount; k++) {
+                    moved += logOut[k][i];
                 }
                 y[i] = x[i] - moved / rowTotal[i];
             }

@@ -107,8 +107,12 @@ public final class MultistageOtSolver {
                 m[t] = new double[n][mid + nF];
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < mid; j++) {
-                        m[t][i][j] = operators.midRow[t][i] * plan.row[t][i] * operators.kernel.intermediate().get(i, j)
-                                * operators.midCol[t][j] * plan.toIntermediate[t][j];
+                        double e = operators.kernel.intermediate().get(i, j);
+                        m[t][i][j] = operators.logStage[t]
+                                ? (e == 0 ? 0 : Math.exp(operators.logRow[t][i] + Math.log(plan.row[t][i]) + Math.log(e)
+                                        + operators.logCol[t][j] + Math.log(plan.toIntermediate[t][j])))
+                                : operators.midRow[t][i] * plan.row[t][i] * e
+                                        * operators.midCol[t][j] * plan.toIntermediate[t][j];
                     }
                     for (int j = 0; j < nF; j++) {
                         m[t][i][mid + j] = plan.row[t][i] * operators.terminal[t].get(i, j) * plan.toTerminal[t][j];
@@ -266,17 +270,40 @@ public final class MultistageOtSolver {
         int last = plan.stages() - 1;
         double cost = ops.initial.weightedBilinear(kernel.initialCost(), plan.row[0], plan.toIntermediate[0]);
         int inside = last - 1;
-        double[][] rows = new double[inside][];
-        double[][] cols = new double[inside][];
+        int logCount = 0;
         for (int t = 1; t < last; t++) {
-            rows[t - 1] = product(ops.midRow[t], plan.row[t]);
-            cols[t - 1] = product(ops.midCol[t], plan.toIntermediate[t]);
+            logCount += ops.logStage[t] ? 1 : 0;
         }
-        cost += kernel.intermediate().bilinearSum(kernel.costTimesKernel(), rows, cols, inside);
+        double[][] rows = new double[inside - logCount][];
+        double[][] cols = new double[inside - logCount][];
+        double[][] logRows = new double[logCount][];
+        double[][] logCols = new double[logCount][];
+        for (int t = 1, c = 0, l = 0; t < last; t++) {
+            if (ops.logStage[t]) {
+                logRows[l] = logProduct(ops.logRow[t], plan.row[t]);
+                logCols[l++] = logProduct(ops.logCol[t], plan.toIntermediate[t]);
+            } else {
+                rows[c] = product(ops.midRow[t], plan.row[t]);
+                cols[c++] = product(ops.midCol[t], plan.toIntermediate[t]);
+            }
+        }
+        cost += kernel.intermediate().bilinearSum(kernel.costTimesKernel(), rows, cols, inside - logCount);
+        if (logCount > 0) {
+            cost += kernel.intermediate().bilinearSumLog(kernel.costTimesKernel(), logRows, logCols, logCount);
+        }
         for (int t = 1; t <= last; t++) {
             cost += ops.terminal[t].weightedBilinear(kernel.terminalCost(), plan.row[t], plan.toTerminal[t]);
         }
         return cost;
+    }
+
+    /** ln a + ln b element-wise (first a.length entries). */
+    private static double[] logProduct(double[] logA, double[] b) {
+        double[] out = new double[logA.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = logA[i] + Math.log(b[i]);
+        }
+        return out;
     }
 
     private static double[] product(double[] a, double[] b) {

@@ -176,15 +176,9 @@ final class MultistageSinkhorn {
             g.terminal[t].multiply(v[stagesT], r[t]);
         }
         int m = stagesT - 2;
-        double[][] in = new double[m][n];
-        double[][] w = new double[m][n];
-        for (int k = 0; k < m; k++) {
-            multiplyInto(g.midCol[k + 1], v[k + 2], in[k]);
-        }
-        mid.multiply(in, w, m, workers);
-        for (int k = 0; k < m; k++) {
-            multiplyInPlace(w[k], g.midRow[k + 1]);
-        }
+        double[][] w = new double[m][];
+        double[][] lw = new double[m][];
+        forwardProducts(g, v, w, lw);
 
         double[] acc = new double[n];
         for (int i = 0; i < n; i++) {
@@ -192,8 +186,16 @@ final class MultistageSinkhorn {
         }
         for (int t = 1; t < last; t++) {
             double[] ut = u[t];
-            for (int i = 0; i < n; i++) {
-                acc[i] = acc[i] + ut[i] * (w[t - 1][i] + r[t][i]);
+            if (g.logStage[t]) {
+                double[] lwt = lw[t - 1];
+                double[] rt = r[t];
+                for (int i = 0; i < n; i++) {
+                    acc[i] = acc[i] + Math.exp(Math.log(ut[i]) + logAddExp(lwt[i], Math.log(rt[i])));
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    acc[i] = acc[i] + ut[i] * (w[t - 1][i] + r[t][i]);
+                }
             }
         }
         double[] newS = new double[n];
@@ -218,8 +220,15 @@ final class MultistageSinkhorn {
         double[] k0tu = new double[n1];
         g.initial.multiplyTranspose(u0, k0tu);
         double[] u1 = new double[n1];
-        for (int i = 0; i < n; i++) {
-            u1[i] = flowScaling(k0tu[i], newS[i] * (w[0][i] + r[1][i]), u[1][i], g.hasPrior);
+        if (g.logStage[1]) {
+            for (int i = 0; i < n; i++) {
+                u1[i] = flowScalingLog(Math.log(k0tu[i]), Math.log(newS[i]) + logAddExp(lw[0][i], Math.log(r[1][i])),
+                        u[1][i]);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                u1[i] = flowScaling(k0tu[i], newS[i] * (w[0][i] + r[1][i]), u[1][i], g.hasPrior);
+            }
         }
         if (aux) {
             u1[n] = 1.0;
@@ -230,16 +239,38 @@ final class MultistageSinkhorn {
         double[] received = new double[n];
         for (int t = 2; t <= last; t++) {
             double[] prev = next[t - 1];
-            double[] px = g.midRow[t - 1];
-            for (int i = 0; i < n; i++) {
-                sent[i] = px[i] * (newS[i] * prev[i]);
-            }
-            mid.multiply(sent, received, workers);
-            double[] py = g.midCol[t - 1];
             double[] ut = new double[n];
-            for (int i = 0; i < n; i++) {
-                double outflow = t < last ? newS[i] * (w[t - 1][i] + r[t][i]) : newS[i] * r[last][i];
-                ut[i] = flowScaling(py[i] * received[i], outflow, u[t][i], g.hasPrior);
+            boolean logIn = g.logStage[t - 1];
+            boolean logOut = t < last && g.logStage[t];
+            double[] inflow = null;
+            if (logIn) {
+                double[] z = new double[n];
+                for (int i = 0; i < n; i++) {
+                    z[i] = Math.log(newS[i] * prev[i]);
+                }
+                inflow = g.logProducts(new int[] {t - 1}, new boolean[] {true}, new double[][] {z}, workers)[0];
+            } else {
+                double[] px = g.midRow[t - 1];
+                for (int i = 0; i < n; i++) {
+                    sent[i] = px[i] * (newS[i] * prev[i]);
+                }
+                mid.multiply(sent, received, workers);
+            }
+            if (!logIn && !logOut) {
+                double[] py = g.midCol[t - 1];
+                for (int i = 0; i < n; i++) {
+                    double outflow = t < last ? newS[i] * (w[t - 1][i] + r[t][i]) : newS[i] * r[last][i];
+                    ut[i] = flowScaling(py[i] * received[i], outflow, u[t][i], g.hasPrior);
+                }
+            } else {
+                double[] py = logIn ? null : g.midCol[t - 1];
+                for (int i = 0; i < n; i++) {
+                    double logInflow = logIn ? inflow[i] : Math.log(py[i] * received[i]);
+                    double logOutflow = Math.log(newS[i]) + (t == last ? Math.log(r[last][i])
+                            : logOut ? logAddExp(lw[t - 1][i], Math.log(r[t][i]))
+                            : Math.log(w[t - 1][i] + r[t][i]));
+                    ut[i] = flowScalingLog(logInflow, logOutflow, u[t][i]);
+                }
             }
             next[t] = ut;
         }
@@ -283,6 +314,71 @@ final class MultistageSinkhorn {
     }
 
     /**
+     * {@link #flowScaling} from the logs of the inflow and outflow kernel terms (log-domain stages): u = e^((a - b)/2).
+     * A cell absent from the stage in the log domain too (a or b = -infinity) keeps its previous value.
+     */
+    private static double flowScalingLog(double logInflow, double logOutflow, double previous) {
+        if (logInflow == Double.NEGATIVE_INFINITY || logOutflow == Double.NEGATIVE_INFINITY) {
+            return previous;
+        }
+        return Math.exp(0.5 * (logInflow - logOutflow));
+    }
+
+    /**
+     * The row products w_t = G~_t v_{t+1} of all stages t = 1..T-2 in one pass over E: scaling-domain stages into
+     * {@code w[t-1]}, log-domain stages as logs into {@code lw[t-1]}.
+     */
+    private void forwardProducts(StageOperators g, double[][] v, double[][] w, double[][] lw) {
+        int m = stagesT - 2;
+        int fast = 0;
+        for (int k = 0; k < m; k++) {
+            fast += g.logStage[k + 1] ? 0 : 1;
+        }
+        if (fast > 0) {
+            double[][] in = new double[fast][n];
+            double[][] out = new double[fast][n];
+            for (int k = 0, c = 0; k < m; k++) {
+                if (!g.logStage[k + 1]) {
+                    multiplyInto(g.midCol[k + 1], v[k + 2], in[c++]);
+                }
+            }
+            g.kernel.intermediate().multiply(in, out, fast, workers);
+            for (int k = 0, c = 0; k < m; k++) {
+                if (!g.logStage[k + 1]) {
+                    w[k] = out[c++];
+                    multiplyInPlace(w[k], g.midRow[k + 1]);
+                }
+            }
+        }
+        if (fast < m) {
+            int[] stages = new int[m - fast];
+            double[][] z = new double[m - fast][];
+            for (int k = 0, c = 0; k < m; k++) {
+                if (g.logStage[k + 1]) {
+                    stages[c] = k + 1;
+                    z[c++] = logs(v[k + 2], n);
+                }
+            }
+            double[][] out = g.logProducts(stages, new boolean[stages.length], z, workers);
+            for (int c = 0; c < stages.length; c++) {
+                lw[stages[c] - 1] = out[c];
+            }
+        }
+    }
+
+    private static double[] logs(double[] a, int length) {
+        double[] out = new double[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = Math.log(a[i]);
+        }
+        return out;
+    }
+
+    private static double logAddExp(double a, double b) {
+        return org.chreode.kernels.linalg.PackedSymmetricMatrix.logAddExp(a, b);
+    }
+
+    /**
      * Scaling factors of the plans for the current u, s and the given v: M_0 = diag(u_0) G_0 diag(v_1),
      * M_t = diag(u_t s) G_t diag([v_{t+1}; v_T]), M_{T-1} = diag(u_{T-1} s) G^_{T-1} diag(v_T).
      */
@@ -320,26 +416,71 @@ final class MultistageSinkhorn {
         multiplyInPlace(midColumns[0], f.toIntermediate[0]);
 
         int m = stagesT - 2;
-        double[][] in = new double[2 * m][n];
-        double[][] out = new double[2 * m][n];
+        double[][] out = new double[2 * m][];
+        int fast = 0;
         for (int k = 0; k < m; k++) {
-            multiplyInto(g.midCol[k + 1], f.toIntermediate[k + 1], in[k]);
-            multiplyInto(g.midRow[k + 1], f.row[k + 1], in[m + k]);
+            fast += g.logStage[k + 1] ? 0 : 1;
         }
-        g.kernel.intermediate().multiply(in, out, 2 * m, workers);
+        if (fast > 0) {
+            double[][] in = new double[2 * fast][n];
+            double[][] fastOut = new double[2 * fast][n];
+            for (int k = 0, c = 0; k < m; k++) {
+                if (!g.logStage[k + 1]) {
+                    multiplyInto(g.midCol[k + 1], f.toIntermediate[k + 1], in[c]);
+                    multiplyInto(g.midRow[k + 1], f.row[k + 1], in[fast + c]);
+                    c++;
+                }
+            }
+            g.kernel.intermediate().multiply(in, fastOut, 2 * fast, workers);
+            for (int k = 0, c = 0; k < m; k++) {
+                if (!g.logStage[k + 1]) {
+                    out[k] = fastOut[c];
+                    out[m + k] = fastOut[fast + c];
+                    c++;
+                }
+            }
+        }
+        if (fast < m) {
+            int logCount = m - fast;
+            int[] stages = new int[2 * logCount];
+            boolean[] transposed = new boolean[2 * logCount];
+            double[][] z = new double[2 * logCount][];
+            for (int k = 0, c = 0; k < m; k++) {
+                if (g.logStage[k + 1]) {
+                    stages[c] = k + 1;
+                    z[c] = logs(f.toIntermediate[k + 1], n);
+                    stages[logCount + c] = k + 1;
+                    transposed[logCount + c] = true;
+                    z[logCount + c] = logs(f.row[k + 1], n);
+                    c++;
+                }
+            }
+            double[][] logOut = g.logProducts(stages, transposed, z, workers);
+            for (int c = 0; c < logCount; c++) {
+                out[stages[c] - 1] = logOut[c];
+                out[m + stages[c] - 1] = logOut[logCount + c];
+            }
+        }
         double[] toTerminal = new double[n];
         for (int t = 1; t <= last; t++) {
             g.terminal[t].multiply(f.toTerminal[t], toTerminal);
             double[] row = new double[n];
+            boolean logStage = t < last && g.logStage[t];
             for (int i = 0; i < n; i++) {
-                double inner = t < last ? g.midRow[t][i] * out[t - 1][i] + toTerminal[i] : toTerminal[i];
-                row[i] = f.row[t][i] * inner;
+                if (logStage) {
+                    // row sum e^(ln x_i + ln(G~ y)_i) + x_i (G^ v_T)_i; out holds ln(G~ y) for this stage
+                    row[i] = Math.exp(Math.log(f.row[t][i]) + logAddExp(out[t - 1][i], Math.log(toTerminal[i])));
+                } else {
+                    double inner = t < last ? g.midRow[t][i] * out[t - 1][i] + toTerminal[i] : toTerminal[i];
+                    row[i] = f.row[t][i] * inner;
+                }
             }
             rows[t] = row;
             if (t < last) {
                 double[] col = new double[n];
                 for (int i = 0; i < n; i++) {
-                    col[i] = f.toIntermediate[t][i] * (g.midCol[t][i] * out[m + t - 1][i]);
+                    col[i] = logStage ? Math.exp(Math.log(f.toIntermediate[t][i]) + out[m + t - 1][i])
+                            : f.toIntermediate[t][i] * (g.midCol[t][i] * out[m + t - 1][i]);
                 }
                 midColumns[t] = col;
             }
