@@ -11,7 +11,12 @@ JAR=$(ls "$ROOT"/kernels/target/chreode-kernels-*.jar 2>/dev/null | grep -v test
 if [ -z "$JAR" ]; then (cd "$ROOT" && mvn -B -q -pl kernels -DskipTests package); JAR=$(ls "$ROOT"/kernels/target/chreode-kernels-*.jar | grep -v tests | head -1); fi
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 javac --add-modules jdk.incubator.vector -nowarn -cp "$JAR" -d "$WORK" "$ROOT/bench/MultistageSweeps.java" 2>/dev/null
-JVM=(java -Xmx6g ${BENCH_JVM_OPTS:-} --add-modules jdk.incubator.vector -cp "$JAR:$WORK" MultistageSweeps)
+# The kernel is one long-lived array and a sweep's garbage is a few vectors: a small young generation keeps that
+# garbage from inflating the resident set. The last run of each size uses the JVM defaults for comparison.
+JVM_OPTS=${BENCH_JVM_OPTS:-"-XX:+UseSerialGC -Xmn24m"}
+JVM=(java -Xmx6g $JVM_OPTS --add-modules jdk.incubator.vector -cp "$JAR:$WORK" MultistageSweeps)
+JVM_DEFAULT=(java -Xmx6g --add-modules jdk.incubator.vector -cp "$JAR:$WORK" MultistageSweeps)
+echo "chreode JVM options: $JVM_OPTS (solves twice per JVM: peak RSS after the first, time from the second)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(java -version 2>&1 | head -1); numpy $(python3 -c 'import numpy; print(numpy.__version__)')"
 printf "%-6s %-26s %7s %10s %10s %10s\n" N implementation sweeps s/sweep peakMiB solve_s
 for N in "${SIZES[@]}"; do
@@ -20,14 +25,15 @@ for N in "${SIZES[@]}"; do
   C1=$("${JVM[@]}" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE 1 float64 2>/dev/null)
   C2=$("${JVM[@]}" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE "$(nproc)" float64 2>/dev/null)
   C3=$("${JVM[@]}" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE 1 float32 2>/dev/null)
-  python3 - "$N" "$REF" "$C1" "$C2" "$C3" <<'PY'
+  C4=$("${JVM_DEFAULT[@]}" "$WORK/u$N.csv" $STAGES $EPS $TOL $PATIENCE 1 float64 2>/dev/null | sed 's/-1thread/-1thread-jvmdefaults/')
+  python3 - "$N" "$REF" "$C1" "$C2" "$C3" "$C4" <<'PY'
 import json, sys
 n = sys.argv[1]; runs = [json.loads(a) for a in sys.argv[2:]]
 ref = runs[0]
 for r in runs:
     print("%-6s %-26s %7d %10.4f %10.1f %10.2f" % (n, r["impl"], r["sweeps"], r["s_per_sweep"], r["peak_rss_mib"], r["solve_s"]))
 for r in runs[1:]:
-    per_core = r["s_per_sweep"] * (int(r["impl"].split("-")[-1].replace("thread", "")))
+    per_core = r["s_per_sweep"] * int(r["impl"].split("-")[2].replace("thread", ""))
     print("%-6s   ratio %-18s speed/sweep %5.1fx  per core %5.1fx  peak memory 1/%.1f" % (n, r["impl"],
           ref["s_per_sweep"] / r["s_per_sweep"], ref["cpu_s_per_sweep"] / per_core, ref["peak_rss_mib"] / r["peak_rss_mib"]))
 PY

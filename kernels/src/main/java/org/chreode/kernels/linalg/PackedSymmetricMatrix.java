@@ -151,12 +151,29 @@ public final class PackedSymmetricMatrix {
                     java.util.Arrays.fill(y[c], 0, n, 0.0);
                 }
             }
-            for (int i = bounds[chunk]; i < bounds[chunk + 1]; i++) {
+            double[] dots = new double[2];
+            int end = bounds[chunk + 1];
+            for (int i = bounds[chunk]; i < end; i++) {
                 int off = rowOffset[i];
+                boolean pair = i + 1 < end && rowBlock[i + 1] == rowBlock[i];
                 for (int c = 0; c < count; c++) {
                     double[] yc = acc[c];
-                    yc[i] += blocks64 != null ? KERNELS.dotAndAxpy(blocks64[rowBlock[i]], off, i, x[c], yc, x[c][i])
-                            : KERNELS.dotAndAxpy(blocks32[rowBlock[i]], off, i, x[c], yc, x[c][i]);
+                    double[] xc = x[c];
+                    if (pair) {
+                        if (blocks64 != null) {
+                            KERNELS.dotAndAxpyPair(blocks64[rowBlock[i]], off, i, xc, yc, xc[i], xc[i + 1], dots);
+                        } else {
+                            KERNELS.dotAndAxpyPair(blocks32[rowBlock[i]], off, i, xc, yc, xc[i], xc[i + 1], dots);
+                        }
+                        yc[i] += dots[0];
+                        yc[i + 1] += dots[1];
+                    } else {
+                        yc[i] += blocks64 != null ? KERNELS.dotAndAxpy(blocks64[rowBlock[i]], off, i, xc, yc, xc[i])
+                                : KERNELS.dotAndAxpy(blocks32[rowBlock[i]], off, i, xc, yc, xc[i]);
+                    }
+                }
+                if (pair) {
+                    i++;
                 }
             }
             partial[chunk] = acc;

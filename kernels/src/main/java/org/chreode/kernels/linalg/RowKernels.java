@@ -14,6 +14,19 @@ public interface RowKernels {
     /** Same for a float32 row, accumulated in float64. */
     double dotAndAxpy(float[] row, int offset, int len, double[] x, double[] y, double xi);
 
+    /**
+     * Two consecutive rows at once, rows i and i+1 starting at {@code offset} and {@code offset + len} (row i has
+     * {@code len} entries, row i+1 has {@code len + 1}): dots[0] = row_i . x, dots[1] = row_(i+1) . x, and y_j +=
+     * row_i,j xi + row_(i+1),j xi1 for j &lt; len (plus row_(i+1),len xi1 at j = len). Each x_j and y_j is loaded once for
+     * both rows, which halves the cache traffic of a single-vector product.
+     */
+    void dotAndAxpyPair(double[] rows, int offset, int len, double[] x, double[] y, double xi, double xi1,
+                        double[] dots);
+
+    /** {@link #dotAndAxpyPair} for float32 rows. */
+    void dotAndAxpyPair(float[] rows, int offset, int len, double[] x, double[] y, double xi, double xi1,
+                        double[] dots);
+
     /** Short name for diagnostics ("vector-api" or "scalar"). */
     String name();
 

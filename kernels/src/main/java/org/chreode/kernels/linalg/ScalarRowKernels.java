@@ -47,4 +47,44 @@ final class ScalarRowKernels implements RowKernels {
     public String name() {
         return "scalar";
     }
+
+    @Override
+    public void dotAndAxpyPair(double[] rows, int offset, int len, double[] x, double[] y, double xi, double xi1,
+                               double[] dots) {
+        int next = offset + len;
+        double a = 0;
+        double b = 0;
+        for (int j = 0; j < len; j++) {
+            double r0 = rows[offset + j];
+            double r1 = rows[next + j];
+            double xj = x[j];
+            a += r0 * xj;
+            b += r1 * xj;
+            y[j] += r0 * xi + r1 * xi1;
+        }
+        double last = rows[next + len];
+        dots[0] = a;
+        dots[1] = b + last * x[len];
+        y[len] += last * xi1;
+    }
+
+    @Override
+    public void dotAndAxpyPair(float[] rows, int offset, int len, double[] x, double[] y, double xi, double xi1,
+                               double[] dots) {
+        int next = offset + len;
+        double a = 0;
+        double b = 0;
+        for (int j = 0; j < len; j++) {
+            double r0 = rows[offset + j];
+            double r1 = rows[next + j];
+            double xj = x[j];
+            a += r0 * xj;
+            b += r1 * xj;
+            y[j] += r0 * xi + r1 * xi1;
+        }
+        double last = rows[next + len];
+        dots[0] = a;
+        dots[1] = b + last * x[len];
+        y[len] += last * xi1;
+    }
 }

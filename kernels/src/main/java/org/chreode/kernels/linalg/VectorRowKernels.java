@@ -63,4 +63,72 @@ final class VectorRowKernels implements RowKernels {
     public String name() {
         return "vector-api(" + D.length() + "x" + Double.SIZE + ")";
     }
+
+    @Override
+    public void dotAndAxpyPair(double[] rows, int offset, int len, double[] x, double[] y, double xi, double xi1,
+                               double[] dots) {
+        int lanes = D.length();
+        int next = offset + len;
+        DoubleVector acc0 = DoubleVector.zero(D);
+        DoubleVector acc1 = DoubleVector.zero(D);
+        DoubleVector s0 = DoubleVector.broadcast(D, xi);
+        DoubleVector s1 = DoubleVector.broadcast(D, xi1);
+        int j = 0;
+        for (; j + lanes <= len; j += lanes) {
+            DoubleVector r0 = DoubleVector.fromArray(D, rows, offset + j);
+            DoubleVector r1 = DoubleVector.fromArray(D, rows, next + j);
+            DoubleVector xj = DoubleVector.fromArray(D, x, j);
+            acc0 = r0.fma(xj, acc0);
+            acc1 = r1.fma(xj, acc1);
+            r1.fma(s1, r0.fma(s0, DoubleVector.fromArray(D, y, j))).intoArray(y, j);
+        }
+        double a = acc0.reduceLanes(VectorOperators.ADD);
+        double b = acc1.reduceLanes(VectorOperators.ADD);
+        for (; j < len; j++) {
+            double r0 = rows[offset + j];
+            double r1 = rows[next + j];
+            a += r0 * x[j];
+            b += r1 * x[j];
+            y[j] += r0 * xi + r1 * xi1;
+        }
+        double last = rows[next + len];
+        dots[0] = a;
+        dots[1] = b + last * x[len];
+        y[len] += last * xi1;
+    }
+
+    @Override
+    public void dotAndAxpyPair(float[] rows, int offset, int len, double[] x, double[] y, double xi, double xi1,
+                               double[] dots) {
+        int lanes = D.length();
+        int next = offset + len;
+        DoubleVector acc0 = DoubleVector.zero(D);
+        DoubleVector acc1 = DoubleVector.zero(D);
+        DoubleVector s0 = DoubleVector.broadcast(D, xi);
+        DoubleVector s1 = DoubleVector.broadcast(D, xi1);
+        int j = 0;
+        for (; j + lanes <= len; j += lanes) {
+            DoubleVector r0 = (DoubleVector) FloatVector.fromArray(F, rows, offset + j)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector r1 = (DoubleVector) FloatVector.fromArray(F, rows, next + j)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector xj = DoubleVector.fromArray(D, x, j);
+            acc0 = r0.fma(xj, acc0);
+            acc1 = r1.fma(xj, acc1);
+            r1.fma(s1, r0.fma(s0, DoubleVector.fromArray(D, y, j))).intoArray(y, j);
+        }
+        double a = acc0.reduceLanes(VectorOperators.ADD);
+        double b = acc1.reduceLanes(VectorOperators.ADD);
+        for (; j < len; j++) {
+            double r0 = rows[offset + j];
+            double r1 = rows[next + j];
+            a += r0 * x[j];
+            b += r1 * x[j];
+            y[j] += r0 * xi + r1 * xi1;
+        }
+        double last = rows[next + len];
+        dots[0] = a;
+        dots[1] = b + last * x[len];
+        y[len] += last * xi1;
+    }
 }
