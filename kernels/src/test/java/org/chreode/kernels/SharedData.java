@@ -36,6 +36,31 @@ public final class SharedData {
         return root().resolve("data").resolve(relative);
     }
 
+    /**
+     * A MultistageOT input of the shared data with columns {@code cell,x,y,role[,fate]} as a snapshot; fates from
+     * the {@code fate} column when present, else from {@code fateOfRow} (may be null).
+     */
+    public static org.chreode.kernels.snapshot.SnapshotInput snapshot(String multistageInput,
+                                                                      java.util.function.IntFunction<String> fateOfRow) {
+        Table t = csv(data("multistageot/input/" + multistageInput));
+        String[] ids = t.strings("cell");
+        double[] x = t.doubles("x");
+        double[] y = t.doubles("y");
+        String[] role = t.strings("role");
+        boolean fateColumn = java.util.Arrays.asList(t.header()).contains("fate");
+        String[] fates = fateColumn ? t.strings("fate") : new String[ids.length];
+        double[][] features = new double[ids.length][];
+        org.chreode.kernels.snapshot.Role[] roles = new org.chreode.kernels.snapshot.Role[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            features[i] = new double[] {x[i], y[i]};
+            roles[i] = org.chreode.kernels.snapshot.Role.parse(role[i], ids[i]);
+            if (!fateColumn && fateOfRow != null && roles[i] == org.chreode.kernels.snapshot.Role.TERMINAL) {
+                fates[i] = fateOfRow.apply(i);
+            }
+        }
+        return new org.chreode.kernels.snapshot.SnapshotInput(ids, features, roles, fates, new String[] {"x", "y"});
+    }
+
     /** A simple CSV table: header plus rows of strings (no quoting needed for the shared files). */
     public record Table(String[] header, List<String[]> rows) {
         public int column(String name) {

@@ -115,9 +115,7 @@ class MultistageOtSolverTest {
     @Test
     void cleanModeMatchesTheUniqueOptimumOfTheReference() {
         ReferenceCase c = ReferenceCase.synthetic("synthetic2d_normalized_input.csv");
-        MultistageLayout layout = MultistageLayout.of(c.ids, c.roles, c.fates, 10);
-        MultistageOtProblem problem = new MultistageOtProblem(c.features, layout, 10, CostNormalization.REFERENCE,
-                Double.NaN);
+        MultistageOtProblem problem = c.problem(10, CostNormalization.REFERENCE);
         MultistageOtResult r = new MultistageOtSolver(0.0125, Double.NaN, 1e-12, 100_000, 1, false,
                 KernelPrecision.FLOAT64, 2).solve(problem, IterationListener.NONE);
         assertTrue(c.maxFateDifference(r, "synthetic2d_T11_eps0.0125_tol1e-12_fate_probabilities.csv") < 1e-8);
@@ -131,9 +129,7 @@ class MultistageOtSolverTest {
     @Test
     void threadsAndFloat32StorageAgree() {
         ReferenceCase c = ReferenceCase.withFateColumn("uniform2d_N1000.csv");
-        MultistageLayout layout = MultistageLayout.of(c.ids, c.roles, c.fates, 10);
-        MultistageOtProblem problem = new MultistageOtProblem(c.features, layout, 10, CostNormalization.MEDIAN,
-                Double.NaN);
+        MultistageOtProblem problem = c.problem(10, CostNormalization.MEDIAN);
         MultistageOtResult one = new MultistageOtSolver(0.05, Double.NaN, 1e-6, 10_000, 10, false,
                 KernelPrecision.FLOAT64, 1).solve(problem, IterationListener.NONE);
         MultistageOtResult two = new MultistageOtSolver(0.05, Double.NaN, 1e-6, 10_000, 10, false,
@@ -164,9 +160,7 @@ class MultistageOtSolverTest {
     @Test
     void underflowStopsWithAClearMessageInsteadOfLooping() {
         ReferenceCase c = ReferenceCase.withFateColumn("uniform2d_N1000.csv");
-        MultistageLayout layout = MultistageLayout.of(c.ids, c.roles, c.fates, 10);
-        MultistageOtProblem problem = new MultistageOtProblem(c.features, layout, 10, CostNormalization.REFERENCE,
-                Double.NaN);
+        MultistageOtProblem problem = c.problem(10, CostNormalization.REFERENCE);
         // spec section 12: the published code never terminates at this epsilon for N >= 2000; here the kernel or
         // the scalings under/overflow and the solver says so at once.
         for (double epsilon : new double[] {1e-4, 0.004}) {
@@ -183,9 +177,7 @@ class MultistageOtSolverTest {
         // after ~10 proximal iterations the log prior factors of a stage span more than the double range (log-domain
         // stages of StageOperators); 0.004 needs 12 and 0.002 24 outer iterations
         ReferenceCase c = ReferenceCase.withFateColumn("uniform2d_N1000.csv");
-        MultistageLayout layout = MultistageLayout.of(c.ids, c.roles, c.fates, 10);
-        MultistageOtProblem problem = new MultistageOtProblem(c.features, layout, 10, CostNormalization.MEDIAN,
-                Double.NaN);
+        MultistageOtProblem problem = c.problem(10, CostNormalization.MEDIAN);
         for (double target : new double[] {0.004, 0.002}) {
             MultistageOtResult r = new MultistageOtSolver(0.05, target, 1e-4, 100_000, 10, false,
                     KernelPrecision.FLOAT64, 2).solve(problem, IterationListener.NONE);

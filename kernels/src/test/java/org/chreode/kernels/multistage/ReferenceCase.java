@@ -41,39 +41,23 @@ final class ReferenceCase {
 
     /** Synthetic 2-D set (with or without the three outliers): fates by row ranges (data README). */
     static ReferenceCase synthetic(String file) {
-        SharedData.Table t = SharedData.csv(input(file));
-        String[] ids = t.strings("cell");
-        double[] x = t.doubles("x");
-        double[] y = t.doubles("y");
-        String[] role = t.strings("role");
-        double[][] f = new double[ids.length][];
-        Role[] roles = new Role[ids.length];
-        String[] fates = new String[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            f[i] = new double[] {x[i], y[i]};
-            roles[i] = Role.parse(role[i], ids[i]);
-            if (roles[i] == Role.TERMINAL) {
-                fates[i] = i <= 91 ? "Fate 1" : i <= 94 ? "Fate 2" : i <= 98 ? "Fate 3" : "Fate 4";
-            }
-        }
-        return new ReferenceCase(ids, f, roles, fates);
+        return of(SharedData.snapshot(file,
+                i -> i <= 91 ? "Fate 1" : i <= 94 ? "Fate 2" : i <= 98 ? "Fate 3" : "Fate 4"));
     }
 
     /** Inputs with columns cell,x,y,role,fate (uniform sets). */
     static ReferenceCase withFateColumn(String file) {
-        SharedData.Table t = SharedData.csv(input(file));
-        String[] ids = t.strings("cell");
-        double[] x = t.doubles("x");
-        double[] y = t.doubles("y");
-        String[] role = t.strings("role");
-        String[] fate = t.strings("fate");
-        double[][] f = new double[ids.length][];
-        Role[] roles = new Role[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            f[i] = new double[] {x[i], y[i]};
-            roles[i] = Role.parse(role[i], ids[i]);
-        }
-        return new ReferenceCase(ids, f, roles, fate);
+        return of(SharedData.snapshot(file, null));
+    }
+
+    private static ReferenceCase of(org.chreode.kernels.snapshot.SnapshotInput in) {
+        return new ReferenceCase(in.cellIds(), in.features(), in.roles(), in.fates());
+    }
+
+    /** The plain (no outlier states) problem on this case. */
+    MultistageOtProblem problem(int stages, CostNormalization normalization) {
+        return new MultistageOtProblem(features, MultistageLayout.of(ids, roles, fates, stages), stages, normalization,
+                Double.NaN);
     }
 
     MultistageOtResult solveReferenceMode(int stages, double epsilon, double epsilonTarget, double outlierCost,

@@ -18,18 +18,7 @@ class SnapshotInferenceTest {
 
     /** uniform2d_N1000 with its roles and fates. */
     private static SnapshotInput uniform1000() {
-        SharedData.Table t = SharedData.csv(SharedData.data("multistageot/input/uniform2d_N1000.csv"));
-        String[] ids = t.strings("cell");
-        double[] x = t.doubles("x");
-        double[] y = t.doubles("y");
-        String[] role = t.strings("role");
-        double[][] features = new double[ids.length][];
-        Role[] roles = new Role[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            features[i] = new double[] {x[i], y[i]};
-            roles[i] = Role.parse(role[i], ids[i]);
-        }
-        return new SnapshotInput(ids, features, roles, t.strings("fate"), new String[] {"x", "y"});
+        return SharedData.snapshot("uniform2d_N1000.csv", null);
     }
 
     @Test

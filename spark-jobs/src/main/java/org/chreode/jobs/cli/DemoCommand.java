@@ -1,7 +1,5 @@
 package org.chreode.jobs.cli;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -35,12 +33,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Output directory. Default: ${DEFAULT-VALUE}.")
     String output;
 
-    @Option(names = "--overwrite", description = "Replace an existing output directory (atomically). Default: off.")
-    boolean overwrite;
-
-    @Option(names = "--master", paramLabel = "URL",
-            description = "Spark master. Default: spark.master when set (spark-submit), else local[*].")
-    String master;
+    @Mixin
+    RunOptions run = new RunOptions();
 
     @Option(names = "--cells", paramLabel = "N", defaultValue = "" + BranchingSnapshotGenerator.DEFAULT_CELLS,
             description = "Cells to simulate. Default: ${DEFAULT-VALUE}.")
@@ -65,22 +59,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     SolverOptions solver = new SolverOptions();
 
-    @Option(names = {"--debug", "--verbose"}, description = "Print stack traces with errors. Default: off.")
-    boolean debug;
-
     @Override
     public Integer call() {
         try {
             DemoSnapshot demo = BranchingSnapshotGenerator.builder().cells(cells).fates(fates).dim(dim).seed(seed)
                     .futures(futures).build().generate();
-            List<String> args = new ArrayList<>(List.of("chreode"));
-            if (spec.commandLine().getParseResult() != null) {
-                args.addAll(spec.commandLine().getParseResult().originalArgs());
-            }
-            Map.Entry<SnapshotJob.Report, DemoRun.Scores> done = SparkSessions.withSession("chreode demo", master,
+            Map.Entry<SnapshotJob.Report, DemoRun.Scores> done = SparkSessions.withSession("chreode demo", run.master,
                     spark -> {
                         try {
-                            return DemoRun.run(spark, demo, output, overwrite, solver.settings(), args);
+                            return DemoRun.run(spark, demo, output, run.overwrite, solver.settings(),
+                                    RunOptions.commandLine(spec.commandLine()));
                         } catch (java.io.IOException e) {
                             throw new java.io.UncheckedIOException(e);
                         }
@@ -96,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (Exception e) {
-            return ChreodeCli.reportError(spec.commandLine(), e, debug);
+            return ChreodeCli.reportError(spec.commandLine(), e, run.debug);
         }
     }
 }

@@ -39,13 +39,8 @@ public final class SnapshotCommand implements Callable<Integer> {
             description = "Output directory (must not exist or be empty unless --overwrite).")
     String output;
 
-    @Option(names = "--overwrite", description = "Replace an existing output directory (atomically). Default: off.")
-    boolean overwrite;
-
-    @Option(names = "--master", paramLabel = "URL",
-            description = "Spark master: local[*], local[N], spark://host:port, yarn, k8s://... "
-                    + "Default: spark.master when set (spark-submit), else local[*].")
-    String master;
+    @Mixin
+    RunOptions run = new RunOptions();
 
     @Option(names = "--id-col", paramLabel = "NAME", defaultValue = SnapshotColumns.DEFAULT_ID_COL,
             description = "Cell id column. Default: ${DEFAULT-VALUE}.")
@@ -70,15 +65,12 @@ public final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     SolverOptions solver = new SolverOptions();
 
-    @Option(names = {"--debug", "--verbose"}, description = "Print stack traces with errors. Default: off.")
-    boolean debug;
-
     @Override
     public Integer call() {
         try {
-            SnapshotJob.Request request = new SnapshotJob.Request(input, output, overwrite, columns(), settings(),
-                    commandLineArgs());
-            SnapshotJob.Report report = SparkSessions.withSession("chreode snapshot", master,
+            SnapshotJob.Request request = new SnapshotJob.Request(input, output, run.overwrite, columns(), settings(),
+                    RunOptions.commandLine(spec.commandLine()));
+            SnapshotJob.Report report = SparkSessions.withSession("chreode snapshot", run.master,
                     spark -> SnapshotJob.run(spark, request));
             SnapshotResult r = report.result();
             spec.commandLine().getOut().println("chreode snapshot: wrote " + report.output() + " (" + r.cellCount()
@@ -87,17 +79,8 @@ public final class SnapshotCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return 0;
         } catch (Exception e) {
-            return ChreodeCli.reportError(spec.commandLine(), e, debug);
+            return ChreodeCli.reportError(spec.commandLine(), e, run.debug);
         }
-    }
-
-    private List<String> commandLineArgs() {
-        // The parse result of a subcommand holds the original arguments of the whole command line.
-        List<String> args = new ArrayList<>(List.of("chreode"));
-        if (spec.commandLine().getParseResult() != null) {
-            args.addAll(spec.commandLine().getParseResult().originalArgs());
-        }
-        return args;
     }
 
     /** The column selection these options describe. */
