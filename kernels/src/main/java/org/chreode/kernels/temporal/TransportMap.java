@@ -1,0 +1,458 @@
+package org.chreode.kernels.temporal;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.chreode.kernels.common.InvalidInputException;
+
+/**
+ * A coupling between the cells of two time points, with row (source) and column (target) ids, and the WOT/moscot
+ * operations on it (spec {@code unbalanced_temporal_ot.md} §4–§5): push (descendants) and pull (ancestors) of a
+ * distribution over cells, chaining across consecutive maps, growth rates, and cell-type transition tables.
+ *
+ * <p>Conventions: T is n × m (rows = source cells at t₀, columns = target cells at t₁). push(p) = pᵀT (a measure
+ * over sources becomes one over targets), pull(q) = T q (a measure over targets becomes one over sources). Both
+ * scales are supported: moscot couplings (total mass ≈ 1) and WOT tmaps (row sums ≈ per-cell growth).
+ *
+ * <p>Immutable; arrays are copied in and out. Dense storage (n × m doubles).
+ *
+ * @since 0.1
+ */
+public final class TransportMap {
+
+    /** How a measure is normalised along a chain of maps. */
+    public enum StepNormalization {
+        /** No normalisation (plain matrix products). */
+        NONE,
+        /** Divide by the total after every step, so the output sums to 1 (WOT {@code push_forward/pull_back}). */
+        AFTER_EACH_STEP,
+        /** Divide the input of every step by its total; the final output is not normalised (moscot push/pull). */
+        BEFORE_EACH_STEP
+    }
+
+    private final String[] sourceIds;
+    private final String[] targetIds;
+    private final double[][] coupling;
+
+    /**
+     * @param sourceIds n distinct source cell ids
+     * @param targetIds m distinct target cell ids
+     * @param coupling  n × m non-negative finite entries (copied)
+     * @throws InvalidInputException on mismatched sizes, duplicate ids, negative or non-finite entries
+     */
+    public TransportMap(String[] sourceIds, String[] targetIds, double[][] coupling) {
+        if (sourceIds == null || targetIds == null || coupling == null) {
+            throw new InvalidInputException("A transport map needs source ids, target ids and a coupling.");
+        }
+        if (coupling.length != sourceIds.length) {
+            throw new InvalidInputException("The coupling has " + coupling.length + " rows but there are "
+                    + sourceIds.length + " source ids.");
+        }
+        requireDistinct("source", sourceIds);
+        requireDistinct("target", targetIds);
+        this.sourceIds = sourceIds.clone();
+        this.targetIds = targetIds.clone();
+        this.coupling = new double[coupling.length][];
+        for (int i = 0; i < coupling.length; i++) {
+            if (coupling[i] == null || coupling[i].length != targetIds.length) {
+                throw new InvalidInputException("Coupling row " + i + " has "
+                        + (coupling[i] == null ? "no" : coupling[i].length) + " entries but there are "
+                        + targetIds.length + " target ids.");
+            }
+            for (int j = 0; j < targetIds.length; j++) {
+                double v = coupling[i][j];
+                if (!(v >= 0) || Double.isInfinite(v)) {
+                    throw new InvalidInputException("Coupling entry (" + sourceIds[i] + ", " + targetIds[j] + ") = "
+                            + v + "; entries must be finite and >= 0.");
+                }
+            }
+            this.coupling[i] = coupling[i].clone();
+        }
+    }
+
+    private static void requireDistinct(String side, String[] ids) {
+        Set<String> seen = new HashSet<>();
+        for (String id : ids) {
+            if (id == null || !seen.add(id)) {
+                throw new InvalidInputException("The " + side + " ids hold " + (id == null ? "a null id"
+                        : "the duplicate id '" + id + "'") + "; ids must be distinct.");
+            }
+        }
+    }
+
+    /**
+     * Reads a dense CSV map: header {@code id,<target ids…>}, then one line per source cell {@code <id>,<values…>}
+     * (the WOT test files and the moscot fixture's plain/ export).
+     */
+    public static TransportMap readCsv(Path file) {
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String header = in.readLine();
+            if (header == null) {
+                throw new InvalidInputException("Transport map file " + file + " is empty.");
+            }
+            String[] head = header.split(",", -1);
+            String[] targets = Arrays.copyOfRange(head, 1, head.length);
+            List<String> sources = new ArrayList<>();
+            List<double[]> rows = new ArrayList<>();
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] f = line.split(",", -1);
+                if (f.length != head.length) {
+                    throw new InvalidInputException("Line " + (rows.size() + 2) + " of " + file + " has "
+                            + f.length + " fields; the header has " + head.length + ".");
+                }
+                sources.add(f[0]);
+                double[] row = new double[targets.length];
+                for (int j = 0; j < row.length; j++) {
+                    try {
+                        row[j] = Double.parseDouble(f[j + 1].trim());
+                    } catch (NumberFormatException e) {
+                        throw new InvalidInputException("Line " + (rows.size() + 2) + " of " + file
+                                + " holds the non-number '" + f[j + 1] + "'.");
+                    }
+                }
+                rows.add(row);
+            }
+            return new TransportMap(sources.toArray(new String[0]), targets, rows.toArray(new double[0][]));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read transport map " + file, e);
+        }
+    }
+
+    public int sourceCount() {
+        return sourceIds.length;
+    }
+
+    public int targetCount() {
+        return targetIds.length;
+    }
+
+    public String[] sourceIds() {
+        return sourceIds.clone();
+    }
+
+    public String[] targetIds() {
+        return targetIds.clone();
+    }
+
+    public double get(int i, int j) {
+        return coupling[i][j];
+    }
+
+    /** A copy of the dense coupling. */
+    public double[][] coupling() {
+        double[][] out = new double[coupling.length][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = coupling[i].clone();
+        }
+        return out;
+    }
+
+    /** Row sums T𝟙 (moscot posterior source marginal {@code solution.a}; WOT: per-cell growth over the interval). */
+    public double[] rowSums() {
+        double[] s = new double[coupling.length];
+        for (int i = 0; i < s.length; i++) {
+            for (double v : coupling[i]) {
+                s[i] += v;
+            }
+        }
+        return s;
+    }
+
+    /** Column sums Tᵀ𝟙 (moscot posterior target marginal {@code solution.b}). */
+    public double[] columnSums() {
+        double[] s = new double[targetIds.length];
+        for (double[] row : coupling) {
+            for (int j = 0; j < s.length; j++) {
+                s[j] += row[j];
+            }
+        }
+        return s;
+    }
+
+    /** ΣT. */
+    public double totalMass() {
+        double s = 0;
+        for (double v : rowSums()) {
+            s += v;
+        }
+        return s;
+    }
+
+    /**
+     * Mass multipliers r_i = (T𝟙)_i / a_i relative to the source marginal a the map was solved with (spec §4.4);
+     * NaN where a_i = 0.
+     */
+    public double[] growthRates(double[] sourceMarginal) {
+        requireLength("source marginal", sourceMarginal, sourceIds.length);
+        double[] r = rowSums();
+        for (int i = 0; i < r.length; i++) {
+            if (!(sourceMarginal[i] >= 0)) {
+                throw InvalidInputException.parameter("source marginal[" + i + "]", sourceMarginal[i], "must be >= 0");
+            }
+            r[i] = sourceMarginal[i] > 0 ? r[i] / sourceMarginal[i] : Double.NaN;
+        }
+        return r;
+    }
+
+    /**
+     * Growth relative to the uniform source marginal a = 𝟙/n: r_i = n·(T𝟙)_i (moscot {@code posterior_growth_rates}
+     * without a growth prior, spec §4.2). For a WOT-scale tmap (row sums ≈ G_i) use {@link #rowSums()} directly.
+     */
+    public double[] growthRates() {
+        double[] r = rowSums();
+        for (int i = 0; i < r.length; i++) {
+            r[i] *= r.length;
+        }
+        return r;
+    }
+
+    /** Per-unit-time growth (n·(T𝟙)_i)^{1/Δt} (moscot/WOT growth rates for an interval Δt &gt; 0). */
+    public double[] growthRates(double deltaT) {
+        InvalidInputException.requirePositive("deltaT", deltaT);
+        double[] r = growthRates();
+        for (int i = 0; i < r.length; i++) {
+            r[i] = Math.pow(r[i], 1 / deltaT);
+        }
+        return r;
+    }
+
+    /** One step forward without normalisation: pᵀT (p over the source cells, result over the target cells). */
+    public double[] push(double[] p) {
+        requireMeasure("push input", p, sourceIds.length);
+        double[] out = new double[targetIds.length];
+        for (int i = 0; i < coupling.length; i++) {
+            double w = p[i];
+            if (w != 0) {
+                double[] row = coupling[i];
+                for (int j = 0; j < out.length; j++) {
+                    out[j] += w * row[j];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One step backward without normalisation: T q (q over the target cells, result over the source cells). */
+    public double[] pull(double[] q) {
+        requireMeasure("pull input", q, targetIds.length);
+        double[] out = new double[sourceIds.length];
+        for (int i = 0; i < out.length; i++) {
+            double s = 0;
+            double[] row = coupling[i];
+            for (int j = 0; j < q.length; j++) {
+                s += row[j] * q[j];
+            }
+            out[i] = s;
+        }
+        return out;
+    }
+
+    /**
+     * Pushes p (over the first map's sources) through consecutive maps to the last map's targets.
+     *
+     * @throws InvalidInputException if the maps do not chain (targets of one ≠ sources of the next, by id)
+     */
+    public static double[] push(List<TransportMap> chain, double[] p, StepNormalization normalization) {
+        requireChain(chain);
+        double[] x = p.clone();
+        for (TransportMap map : chain) {
+            if (normalization == StepNormalization.BEFORE_EACH_STEP) {
+                x = normalized(x);
+            }
+            x = map.push(x);
+            if (normalization == StepNormalization.AFTER_EACH_STEP) {
+                x = normalized(x);
+            }
+        }
+        return x;
+    }
+
+    /** Pulls q (over the last map's targets) back through consecutive maps to the first map's sources. */
+    public static double[] pull(List<TransportMap> chain, double[] q, StepNormalization normalization) {
+        requireChain(chain);
+        double[] x = q.clone();
+        for (int k = chain.size() - 1; k >= 0; k--) {
+            if (normalization == StepNormalization.BEFORE_EACH_STEP) {
+                x = normalized(x);
+            }
+            x = chain.get(k).pull(x);
+            if (normalization == StepNormalization.AFTER_EACH_STEP) {
+                x = normalized(x);
+            }
+        }
+        return x;
+    }
+
+    /** WOT {@code descendants}: push with normalisation after every step. */
+    public static double[] descendants(List<TransportMap> chain, double[] p) {
+        return push(chain, p, StepNormalization.AFTER_EACH_STEP);
+    }
+
+    /** WOT {@code ancestors}: pull with normalisation after every step. */
+    public static double[] ancestors(List<TransportMap> chain, double[] q) {
+        return pull(chain, q, StepNormalization.AFTER_EACH_STEP);
+    }
+
+    /**
+     * The product T⁽¹⁾·T⁽²⁾·… of consecutive maps (WOT {@code chain_transport_maps}), with the first map's source
+     * ids and the last map's target ids.
+     */
+    public static TransportMap chain(List<TransportMap> chain) {
+        requireChain(chain);
+        double[][] acc = chain.get(0).coupling();
+        for (int k = 1; k < chain.size(); k++) {
+            double[][] next = chain.get(k).coupling;
+            int m = next[0].length;
+            double[][] out = new double[acc.length][m];
+            for (int i = 0; i < acc.length; i++) {
+                for (int l = 0; l < next.length; l++) {
+                    double w = acc[i][l];
+                    if (w != 0) {
+                        for (int j = 0; j < m; j++) {
+                            out[i][j] += w * next[l][j];
+                        }
+                    }
+                }
+            }
+            acc = out;
+        }
+        return new TransportMap(chain.get(0).sourceIds, chain.get(chain.size() - 1).targetIds, acc);
+    }
+
+    /**
+     * A cell-type transition table (moscot {@code cell_transition}, aggregation by annotation, spec §5.2): block
+     * sums B[s][t] = Σ_{i ∈ s, j ∈ t} T_ij; {@code forward} → each row normalised to 1, backward → each column
+     * normalised to 1. Rows = source groups, columns = target groups, both in order of first appearance.
+     *
+     * @param sourceGroups group label per source cell
+     * @param targetGroups group label per target cell
+     */
+    public TransitionTable transitionTable(String[] sourceGroups, String[] targetGroups, boolean forward) {
+        requireLength("source groups", sourceGroups, sourceIds.length);
+        requireLength("target groups", targetGroups, targetIds.length);
+        Map<String, Integer> rows = index(sourceGroups, "source");
+        Map<String, Integer> cols = index(targetGroups, "target");
+        double[][] block = new double[rows.size()][cols.size()];
+        int[] colOf = new int[targetGroups.length];
+        for (int j = 0; j < colOf.length; j++) {
+            colOf[j] = cols.get(targetGroups[j]);
+        }
+        for (int i = 0; i < coupling.length; i++) {
+            double[] b = block[rows.get(sourceGroups[i])];
+            for (int j = 0; j < colOf.length; j++) {
+                b[colOf[j]] += coupling[i][j];
+            }
+        }
+        if (forward) {
+            for (double[] r : block) {
+                double s = Arrays.stream(r).sum();
+                for (int c = 0; c < r.length; c++) {
+                    r[c] = s > 0 ? r[c] / s : Double.NaN;
+                }
+            }
+        } else {
+            for (int c = 0; c < cols.size(); c++) {
+                double s = 0;
+                for (double[] r : block) {
+                    s += r[c];
+                }
+                for (double[] r : block) {
+                    r[c] = s > 0 ? r[c] / s : Double.NaN;
+                }
+            }
+        }
+        return new TransitionTable(rows.keySet().toArray(new String[0]), cols.keySet().toArray(new String[0]),
+                block);
+    }
+
+    private static Map<String, Integer> index(String[] groups, String side) {
+        Map<String, Integer> idx = new LinkedHashMap<>();
+        for (String g : groups) {
+            if (g == null) {
+                throw new InvalidInputException("A " + side + " cell has no group label.");
+            }
+            idx.putIfAbsent(g, idx.size());
+        }
+        return idx;
+    }
+
+    private static double[] normalized(double[] x) {
+        double s = 0;
+        for (double v : x) {
+            s += v;
+        }
+        if (!(s > 0)) {
+            throw new InvalidInputException("Cannot normalise a measure with total mass " + s
+                    + " (the cell set received no mass along the chain).");
+        }
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i] / s;
+        }
+        return out;
+    }
+
+    private static void requireChain(List<TransportMap> chain) {
+        if (chain == null || chain.isEmpty()) {
+            throw new InvalidInputException("A chain needs at least one transport map.");
+        }
+        for (int k = 1; k < chain.size(); k++) {
+            if (!Arrays.equals(chain.get(k - 1).targetIds, chain.get(k).sourceIds)) {
+                throw new InvalidInputException("Transport maps " + (k - 1) + " and " + k + " do not chain: the"
+                        + " target ids of the first must equal the source ids of the second, in order.");
+            }
+        }
+    }
+
+    private static void requireLength(String what, Object array, int expected) {
+        int len = array == null ? -1 : java.lang.reflect.Array.getLength(array);
+        if (len != expected) {
+            throw new InvalidInputException("The " + what + " has " + (len < 0 ? "no" : String.valueOf(len))
+                    + " entries; expected " + expected + ".");
+        }
+    }
+
+    private static void requireMeasure(String what, double[] x, int expected) {
+        requireLength(what, x, expected);
+        for (int i = 0; i < x.length; i++) {
+            if (!Double.isFinite(x[i])) {
+                throw InvalidInputException.parameter(what + "[" + i + "]", x[i], "must be finite");
+            }
+        }
+    }
+
+    /**
+     * A group-by-group transition table.
+     *
+     * @param rowLabels    source groups
+     * @param columnLabels target groups
+     * @param values       rowLabels.length × columnLabels.length
+     */
+    public record TransitionTable(String[] rowLabels, String[] columnLabels, double[][] values) {
+        /** The entry for a (source group, target group) pair, by label. */
+        public double value(String rowLabel, String columnLabel) {
+            int r = Arrays.asList(rowLabels).indexOf(rowLabel);
+            int c = Arrays.asList(columnLabels).indexOf(columnLabel);
+            if (r < 0 || c < 0) {
+                throw new InvalidInputException("No transition-table entry for (" + rowLabel + ", " + columnLabel
+                        + ").");
+            }
+            return values[r][c];
+        }
+    }
+}
