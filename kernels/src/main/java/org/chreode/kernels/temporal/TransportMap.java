@@ -380,6 +380,137 @@ public final class TransportMap {
                 block);
     }
 
+    /** Label of the population WOT adds for cells covered by no population. */
+    public static final String OTHER = "Other";
+
+    /**
+     * WOT {@code fates} (spec §5.1): populations at the last time point of the chain (one label per target cell of
+     * the last map; null = in no population) are binarised, an {@value #OTHER} population is added when some cell is
+     * uncovered, the indicators are pulled back without normalisation through every map, and each cell's row is
+     * normalised. Result: for every time point of the chain (k = 0…K, the last being the population time itself)
+     * a cells × populations matrix of fate probabilities (a row is NaN if the cell sends no mass forward).
+     *
+     * @param chain            consecutive maps
+     * @param lastTimeLabels   population label of each cell at the last time point (null = none)
+     */
+    public static Fates fates(List<TransportMap> chain, String[] lastTimeLabels) {
+        requireChain(chain);
+        TransportMap last = chain.get(chain.size() - 1);
+        requireLength("last-time labels", lastTimeLabels, last.targetCount());
+        String[] labels = withOther(lastTimeLabels);
+        Map<String, Integer> pops = index(labels, "last-time");
+        int k = pops.size();
+        double[][] ind = indicators(labels, pops);
+        List<double[][]> perTime = new ArrayList<>();
+        perTime.add(rowNormalized(ind));
+        double[][] current = ind;
+        for (int t = chain.size() - 1; t >= 0; t--) {
+            TransportMap map = chain.get(t);
+            double[][] next = new double[map.sourceCount()][k];
+            for (int i = 0; i < next.length; i++) {
+                double[] row = map.coupling[i];
+                for (int j = 0; j < row.length; j++) {
+                    if (row[j] != 0) {
+                        for (int c = 0; c < k; c++) {
+                            next[i][c] += row[j] * current[j][c];
+                        }
+                    }
+                }
+            }
+            current = next;
+            perTime.add(0, rowNormalized(next));
+        }
+        return new Fates(pops.keySet().toArray(new String[0]), perTime);
+    }
+
+    /**
+     * WOT {@code transition_table} (spec §5.1): start populations (labels of the first map's source cells) and end
+     * populations (labels of the last map's target cells) are binarised (+ {@value #OTHER} for uncovered cells), the
+     * end indicators are pulled back without normalisation, table = startᵀ·pulled, divided by its total: a joint
+     * distribution over start × end populations.
+     */
+    public static TransitionTable wotTransitionTable(List<TransportMap> chain, String[] startLabels,
+                                                     String[] endLabels) {
+        requireChain(chain);
+        requireLength("start labels", startLabels, chain.get(0).sourceCount());
+        requireLength("end labels", endLabels, chain.get(chain.size() - 1).targetCount());
+        String[] start = withOther(startLabels);
+        String[] end = withOther(endLabels);
+        Map<String, Integer> rows = index(start, "start");
+        Map<String, Integer> cols = index(end, "end");
+        double[][] pulled = indicators(end, cols);
+        for (int t = chain.size() - 1; t >= 0; t--) {
+            TransportMap map = chain.get(t);
+            double[][] next = new double[map.sourceCount()][cols.size()];
+            for (int i = 0; i < next.length; i++) {
+                for (int j = 0; j < map.targetCount(); j++) {
+                    double w = map.coupling[i][j];
+                    if (w != 0) {
+                        for (int c = 0; c < cols.size(); c++) {
+                            next[i][c] += w * pulled[j][c];
+                        }
+                    }
+                }
+            }
+            pulled = next;
+        }
+        double[][] table = new double[rows.size()][cols.size()];
+        double total = 0;
+        for (int i = 0; i < start.length; i++) {
+            double[] r = table[rows.get(start[i])];
+            for (int c = 0; c < r.length; c++) {
+                r[c] += pulled[i][c];
+                total += pulled[i][c];
+            }
+        }
+        for (double[] r : table) {
+            for (int c = 0; c < r.length; c++) {
+                r[c] /= total;
+            }
+        }
+        return new TransitionTable(rows.keySet().toArray(new String[0]), cols.keySet().toArray(new String[0]),
+                table);
+    }
+
+    /**
+     * Fate probabilities per time point.
+     *
+     * @param populations population labels (columns) in order of first appearance ({@value #OTHER} for uncovered cells)
+     * @param perTime     one cells × populations matrix per time point, first time point first
+     */
+    public record Fates(String[] populations, List<double[][]> perTime) {
+    }
+
+    private static String[] withOther(String[] labels) {
+        String[] out = labels.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                out[i] = OTHER;
+            }
+        }
+        return out;
+    }
+
+    private static double[][] indicators(String[] labels, Map<String, Integer> pops) {
+        double[][] ind = new double[labels.length][pops.size()];
+        for (int i = 0; i < labels.length; i++) {
+            ind[i][pops.get(labels[i])] = 1.0;
+        }
+        return ind;
+    }
+
+    private static double[][] rowNormalized(double[][] x) {
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            double s = Arrays.stream(x[i]).sum();
+            out[i] = new double[x[i].length];
+            for (int c = 0; c < out[i].length; c++) {
+                out[i][c] = s > 0 ? x[i][c] / s : Double.NaN;
+            }
+        }
+        return out;
+    }
+
     private static Map<String, Integer> index(String[] groups, String side) {
         Map<String, Integer> idx = new LinkedHashMap<>();
         for (String g : groups) {

@@ -132,6 +132,37 @@ class TransportMapChainTest {
         assertArrayEquals(new String[] {"A", "B"}, bwd.rowLabels());
     }
 
+    @Test
+    void wotFatesAndTransitionTable() {
+        TransportMap.Fates fates = TransportMap.fates(maps, new String[] {"A", null, "B"});
+        assertArrayEquals(new String[] {"A", TransportMap.OTHER, "B"}, fates.populations());
+        assertEquals(5, fates.perTime().size());
+        double[][] t0 = fates.perTime().get(0);
+        for (int i = 0; i < 4; i++) {
+            double s = T04[i][0] + T04[i][1] + T04[i][2];
+            assertArrayEquals(new double[] {T04[i][0] / s, T04[i][1] / s, T04[i][2] / s}, t0[i], 1e-14);
+        }
+        double[][] t2 = fates.perTime().get(2);
+        for (int i = 0; i < 5; i++) {
+            double s = T24[i][0] + T24[i][1] + T24[i][2];
+            assertArrayEquals(new double[] {T24[i][0] / s, T24[i][1] / s, T24[i][2] / s}, t2[i], 1e-14);
+        }
+        assertArrayEquals(new double[] {0, 1, 0}, fates.perTime().get(4)[1], 0);
+
+        TransportMap.TransitionTable table = TransportMap.wotTransitionTable(maps,
+                new String[] {"S", "S", null, "R"}, new String[] {"A", "A", "B"});
+        double total = 0;
+        for (double[] row : T04) {
+            for (double v : row) {
+                total += v;
+            }
+        }
+        assertArrayEquals(new String[] {"S", TransportMap.OTHER, "R"}, table.rowLabels());
+        assertEquals((T04[0][0] + T04[0][1] + T04[1][0] + T04[1][1]) / total, table.value("S", "A"), 1e-14);
+        assertEquals(T04[2][2] / total, table.value(TransportMap.OTHER, "B"), 1e-14);
+        assertEquals(T04[3][2] / total, table.value("R", "B"), 1e-14);
+    }
+
     private static double[] mult(double[] x, TransportMap map) {
         double[] out = new double[map.targetCount()];
         for (int i = 0; i < x.length; i++) {
