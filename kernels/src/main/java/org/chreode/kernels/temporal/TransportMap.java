@@ -162,6 +162,18 @@ public final class TransportMap {
         return out;
     }
 
+    /** This map with every entry multiplied by {@code factor} &gt; 0 (e.g. {@link UnbalancedSinkhorn#wotScaleFactor}). */
+    public TransportMap scaled(double factor) {
+        InvalidInputException.requirePositive("factor", factor);
+        double[][] out = coupling();
+        for (double[] row : out) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] *= factor;
+            }
+        }
+        return new TransportMap(sourceIds, targetIds, out);
+    }
+
     /** Row sums T𝟙 (moscot posterior source marginal {@code solution.a}; WOT: per-cell growth over the interval). */
     public double[] rowSums() {
         double[] s = new double[coupling.length];

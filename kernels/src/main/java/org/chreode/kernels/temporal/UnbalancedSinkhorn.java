@@ -106,6 +106,19 @@ public final class UnbalancedSinkhorn {
         return tau == 1.0 ? Double.POSITIVE_INFINITY : tau * epsilon / (1 - tau);
     }
 
+    /**
+     * Factor converting a moscot-convention coupling with uniform marginals into WOT's tmap scale (spec §3.3):
+     * tmap_WOT = n·(n·m)^(−κ)·P, κ = (1−τ_a)(1−τ_b)/(1−τ_aτ_b) (κ = 0, factor n, when either marginal is hard).
+     */
+    public static double wotScaleFactor(int n, int m, double tauA, double tauB) {
+        InvalidInputException.requireAtLeast("n", n, 1);
+        InvalidInputException.requireAtLeast("m", m, 1);
+        requireTau("tauA", tauA);
+        requireTau("tauB", tauB);
+        double kappa = tauA * tauB == 1.0 ? 0.0 : (1 - tauA) * (1 - tauB) / (1 - tauA * tauB);
+        return n * Math.pow((double) n * m, -kappa);
+    }
+
     private static double requireTau(String name, double tau) {
         if (!(tau > 0 && tau <= 1)) {
             throw InvalidInputException.parameter(name, tau,

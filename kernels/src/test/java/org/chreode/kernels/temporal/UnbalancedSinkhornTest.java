@@ -194,6 +194,9 @@ class UnbalancedSinkhornTest {
         UnbalancedSinkhorn.Result r = new UnbalancedSinkhorn(eps, tauA, tauB).solve(c, NONE);
         double kappa = (1 - tauA) * (1 - tauB) / (1 - tauA * tauB);
         double scale = 3 * Math.pow(9, -kappa);
+        assertEquals(scale, UnbalancedSinkhorn.wotScaleFactor(3, 3, tauA, tauB), 1e-12);
+        assertEquals(57.8833, UnbalancedSinkhorn.wotScaleFactor(85, 81, 1 / 1.5, 10 / 10.5), 1e-4);
+        assertEquals(85.0, UnbalancedSinkhorn.wotScaleFactor(85, 81, 1, 0.5), 0);
         double[][] p = r.coupling(c);
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 3; j++) {
