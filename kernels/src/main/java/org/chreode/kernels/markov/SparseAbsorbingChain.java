@@ -435,9 +435,14 @@ public final class SparseAbsorbingChain implements Serializable {
                 int at = fill[rows[e]]++;
                 keys[at] = ((long) cols[e] << 32) | e;
             }
+            long capacity = (long) size + states;
+            if (capacity > Integer.MAX_VALUE - 8) {
+                throw new InvalidInputException("Sparse chain would need " + capacity + " entries, more than a CSR"
+                        + " array holds: merge partial chains with fewer, pre-summed triples.");
+            }
             int[] ptr = new int[states + 1];
-            int[] outCols = new int[size + states];
-            double[] outWeights = new double[size + states];
+            int[] outCols = new int[(int) capacity];
+            double[] outWeights = new double[(int) capacity];
             double[] droppedFraction = new double[states];
             int p = 0;
             for (int s = 0; s < states; s++) {
