@@ -270,6 +270,25 @@ class FrlcSolverTest {
     }
 
     @Test
+    void iterationCapIsReportedAndListenerSeesEveryIteration() {
+        Random rnd = new Random(7);
+        LowRankProblem problem = LowRankProblem.uniform(LowRankGeometry.squaredEuclidean(
+                gaussian(rnd, 30, 0, 0, 1), gaussian(rnd, 30, 3, 0, 1)));
+        java.util.List<Integer> seen = new java.util.ArrayList<>();
+        FrlcResult res = new FrlcSolver(3).withIterations(1, 4).withTolerance(1e-30)
+                .solve(problem, (phase, it, max, err, eps, ns) -> {
+                    assertEquals("frlc", phase);
+                    assertEquals(4, max);
+                    assertTrue(err >= 0 && eps > 0);
+                    seen.add(it);
+                });
+        assertEquals(org.chreode.kernels.common.Convergence.Status.MAX_ITERATIONS, res.convergence().status());
+        assertEquals(4, res.convergence().iterations());
+        assertEquals(4, res.convergence().errorHistory().length);
+        assertEquals(java.util.List.of(1, 2, 3, 4), seen);
+    }
+
+    @Test
     void badInputThrowsWithClearMessages() {
         double[][] x = {{0, 0}, {1, 1}};
         double[][] y = {{0, 1}, {1, 0}, {2, 2}};
