@@ -16,83 +16,130 @@ public final class SolverOptions {
     /** The {@code --cost-normalization} value that picks median for multistage and idw, mean for stationary. */
     public static final String AUTO = "auto";
 
+    /** Doc of {@code method}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_METHOD = "Fate model: multistage, stationary or idw.";
+    /** Doc of {@code stages}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_STAGES = "Intermediate transport stages (the reference's n_groups, >= 2).";
+    /** Doc of {@code epsilon}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_EPSILON = "Entropic regularisation in normalised cost units.";
+    /** Doc of {@code epsilonTarget}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_EPSILON_TARGET = "Run the proximal-point loop down to this effective epsilon"
+            + " (< --epsilon).";
+    /** Doc of {@code outlierCost}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_OUTLIER_COST = "Enable auxiliary outlier states at this cost (normalised units);"
+            + " adds p_unknown.";
+    /** Doc of {@code tolerance}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_TOLERANCE = "Stop when max dual step + infeasibility <= TOL.";
+    /** Doc of {@code maxIterations}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_MAX_ITERATIONS = "Cap on sweeps per Sinkhorn solve.";
+    /** Doc of {@code checkInterval}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_CHECK_INTERVAL = "Sweeps between convergence checks (the reference's patience).";
+    /** Doc of {@code costNormalization}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_COST_NORMALIZATION = "Cost scaling: median, mean, none, reference or auto (median for"
+            + " multistage and idw, mean for stationary).";
+    /** Doc of {@code referenceParity}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_REFERENCE_PARITY = "Reproduce the published MultistageOT code: its median (cost"
+            + " normalisation 'reference') and plans from start-of-sweep scalings.";
+    /** Doc of {@code kernelPrecision}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_KERNEL_PRECISION = "Storage precision of the stored kernel: float64 or float32.";
+    /** Doc of {@code threads}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_THREADS = "Worker threads for kernel products.";
+    /** Doc of {@code timeStep}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_TIME_STEP = "StationaryOT time step.";
+    /** Doc of {@code idwGamma}, shared with the Spark ML Param of the same name. */
+    public static final String DOC_IDW_GAMMA = "IDW exponent gamma.";
+
     @Option(names = "--method", paramLabel = "NAME", defaultValue = "multistage",
-            description = "Fate model: multistage, stationary or idw. Default: ${DEFAULT-VALUE}.")
+            description = DOC_METHOD + " Default: ${DEFAULT-VALUE}.")
     String method;
 
     @Option(names = "--stages", paramLabel = "N", defaultValue = "" + SnapshotSettings.DEFAULT_STAGES,
-            description = "Intermediate transport stages (the reference's n_groups, >= 2). Default: ${DEFAULT-VALUE}.")
+            description = DOC_STAGES + " Default: ${DEFAULT-VALUE}.")
     int stages;
 
     @Option(names = "--epsilon", paramLabel = "E", defaultValue = "" + SnapshotSettings.DEFAULT_EPSILON,
-            description = "Entropic regularisation in normalised cost units. Default: ${DEFAULT-VALUE}.")
+            description = DOC_EPSILON + " Default: ${DEFAULT-VALUE}.")
     double epsilon;
 
     @Option(names = "--epsilon-target", paramLabel = "E",
-            description = "Run the proximal-point loop down to this effective epsilon (< --epsilon). Default: off.")
+            description = DOC_EPSILON_TARGET + " Default: off.")
     Double epsilonTarget;
 
     @Option(names = "--outlier-cost", paramLabel = "Q",
-            description = "Enable auxiliary outlier states at this cost (normalised units); adds p_unknown. "
-                    + "Default: off.")
+            description = DOC_OUTLIER_COST + " Default: off.")
     Double outlierCost;
 
     @Option(names = "--tolerance", paramLabel = "TOL", defaultValue = "" + SnapshotSettings.DEFAULT_TOLERANCE,
-            description = "Stop when max dual step + infeasibility <= TOL. Default: ${DEFAULT-VALUE}.")
+            description = DOC_TOLERANCE + " Default: ${DEFAULT-VALUE}.")
     double tolerance;
 
     @Option(names = "--max-iterations", paramLabel = "N", defaultValue = "" + SnapshotSettings.DEFAULT_MAX_ITERATIONS,
-            description = "Cap on sweeps per Sinkhorn solve. Default: ${DEFAULT-VALUE}.")
+            description = DOC_MAX_ITERATIONS + " Default: ${DEFAULT-VALUE}.")
     int maxIterations;
 
     @Option(names = "--check-interval", paramLabel = "N", defaultValue = "" + SnapshotSettings.DEFAULT_CHECK_INTERVAL,
-            description = "Sweeps between convergence checks (the reference's patience). Default: ${DEFAULT-VALUE}.")
+            description = DOC_CHECK_INTERVAL + " Default: ${DEFAULT-VALUE}.")
     int checkInterval;
 
     @Option(names = "--cost-normalization", paramLabel = "MODE", defaultValue = AUTO,
-            description = "Cost scaling: median, mean, none, reference or auto (median for multistage and idw, mean"
-                    + " for stationary). Default: ${DEFAULT-VALUE}.")
+            description = DOC_COST_NORMALIZATION + " Default: ${DEFAULT-VALUE}.")
     String costNormalization;
 
     @Option(names = "--reference-parity",
-            description = "Reproduce the published MultistageOT code: its median (cost normalisation 'reference') and"
-                    + " plans from start-of-sweep scalings. Default: off.")
+            description = DOC_REFERENCE_PARITY + " Default: off.")
     boolean referenceParity;
 
     @Option(names = "--kernel-precision", paramLabel = "P", defaultValue = "float64",
-            description = "Storage precision of the stored kernel: float64 or float32. Default: ${DEFAULT-VALUE}.")
+            description = DOC_KERNEL_PRECISION + " Default: ${DEFAULT-VALUE}.")
     String kernelPrecision;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Worker threads for kernel products. Default: all available processors.")
+            description = DOC_THREADS + " Default: all available processors.")
     Integer threads;
 
     @Option(names = "--time-step", paramLabel = "DT", defaultValue = "" + SnapshotSettings.DEFAULT_TIME_STEP,
-            description = "StationaryOT time step. Default: ${DEFAULT-VALUE}.")
+            description = DOC_TIME_STEP + " Default: ${DEFAULT-VALUE}.")
     double timeStep;
 
     @Option(names = "--idw-gamma", paramLabel = "G", defaultValue = "" + SnapshotSettings.DEFAULT_IDW_GAMMA,
-            description = "IDW exponent gamma. Default: ${DEFAULT-VALUE}.")
+            description = DOC_IDW_GAMMA + " Default: ${DEFAULT-VALUE}.")
     double idwGamma;
 
     /** The kernel settings these options describe; bad values fail with {@link InvalidInputException}. */
     public SnapshotSettings settings() {
+        return settings(method, stages, epsilon, epsilonTarget == null ? Double.NaN : epsilonTarget,
+                outlierCost == null ? Double.NaN : outlierCost, tolerance, maxIterations, checkInterval,
+                costNormalization, referenceParity, kernelPrecision, threads == null ? 0 : threads, timeStep,
+                idwGamma);
+    }
+
+    /**
+     * The kernel settings for option values as the CLI and the Spark ML Params spell them: strings for the enums,
+     * NaN for "off" ({@code epsilonTarget}, {@code outlierCost}) and {@code threads = 0} for all available
+     * processors. Bad values fail with {@link InvalidInputException} naming the option.
+     */
+    public static SnapshotSettings settings(String method, int stages, double epsilon, double epsilonTarget,
+                                            double outlierCost, double tolerance, int maxIterations,
+                                            int checkInterval, String costNormalization, boolean referenceParity,
+                                            String kernelPrecision, int threads, double timeStep, double idwGamma) {
         Method m = Method.parse(method);
         SnapshotSettings.Builder b = SnapshotSettings.builder()
                 .method(m)
                 .stages(stages)
                 .epsilon(epsilon)
-                .epsilonTarget(epsilonTarget == null ? Double.NaN : epsilonTarget)
-                .outlierCost(outlierCost == null ? Double.NaN : outlierCost)
+                .epsilonTarget(epsilonTarget)
+                .outlierCost(outlierCost)
                 .tolerance(tolerance)
                 .maxIterations(maxIterations)
                 .checkInterval(checkInterval)
-                .costNormalization(costNormalization(m))
+                .costNormalization(costNormalization(costNormalization, m))
                 .kernelPrecision(KernelPrecision.parse(kernelPrecision))
                 .timeStep(timeStep)
                 .idwGamma(idwGamma);
-        if (threads != null) {
+        if (threads > 0) {
             b.threads(threads);
+        } else if (threads < 0) {
+            throw InvalidInputException.parameter("threads", threads, "must be >= 1 (0 = all available processors)");
         }
         if (referenceParity) {
             if (!AUTO.equalsIgnoreCase(costNormalization.trim())
@@ -105,7 +152,7 @@ public final class SolverOptions {
         return b.build();
     }
 
-    private CostNormalization costNormalization(Method m) {
+    private static CostNormalization costNormalization(String costNormalization, Method m) {
         if (AUTO.equalsIgnoreCase(costNormalization.trim())) {
             return m == Method.STATIONARY ? CostNormalization.MEAN : CostNormalization.MEDIAN;
         }

@@ -21,6 +21,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -147,11 +148,20 @@ public final class SnapshotOutputWriter {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<SnapshotResult> shared = jsc.broadcast(result);
         try {
-            JavaRDD<Row> rows = jsc.parallelize(List.of(0), 1).mapPartitions(new RowGenerator(shared));
-            spark.createDataFrame(rows, schema(result)).coalesce(1).write().parquet(path);
+            cellsFrame(spark, shared).coalesce(1).write().parquet(path);
         } finally {
             shared.destroy();
         }
+    }
+
+    /**
+     * The cells table ({@link #schema}) of a broadcast result as a DataFrame of one partition whose rows are
+     * generated inside the task; the broadcast must stay alive while the frame is in use.
+     */
+    public static Dataset<Row> cellsFrame(SparkSession spark, Broadcast<SnapshotResult> shared) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        JavaRDD<Row> rows = jsc.parallelize(List.of(0), 1).mapPartitions(new RowGenerator(shared));
+        return spark.createDataFrame(rows, schema(shared.value()));
     }
 
     /** Emits one Row per cell of a broadcast result. */

@@ -100,6 +100,18 @@ public final class SnapshotTableReader {
         return new SnapshotTable(path, format, columns, input);
     }
 
+    /**
+     * Resolves and validates an already-loaded table (the Spark ML API's {@code fit(df)}), then collects it to the
+     * driver: the same checks and messages as {@link #read(String, SnapshotColumns)}. The returned table has
+     * {@code path} and {@code format} null.
+     */
+    public SnapshotTable read(Dataset<Row> table, SnapshotColumns spec) {
+        ResolvedColumns columns = resolve(table.schema(), spec);
+        checkFeatureTypes(table, columns);
+        SnapshotInput input = collect(table, columns);
+        return new SnapshotTable(null, null, columns, input);
+    }
+
     /** The format of {@code path}: {@code .csv} / {@code .parquet}, or a directory holding such part files. */
     public Format detectFormat(String path) {
         String lower = path.toLowerCase(Locale.ROOT);

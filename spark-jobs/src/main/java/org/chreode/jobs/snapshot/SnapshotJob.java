@@ -147,7 +147,7 @@ public final class SnapshotJob {
     }
 
     /** The outcome of the solve task; kernel exceptions travel back as data so Spark does not log them as crashes. */
-    record SolveOutcome(SnapshotResult result, RuntimeException error, long peakHeapBytes, double seconds)
+    public record SolveOutcome(SnapshotResult result, RuntimeException error, long peakHeapBytes, double seconds)
             implements Serializable {
     }
 
@@ -155,7 +155,7 @@ public final class SnapshotJob {
      * Runs the kernel inside one Spark task. The input reaches the task as a broadcast (in local mode the very
      * object, without a copy); a kernel exception is rethrown here on the driver.
      */
-    static SolveOutcome solve(SparkSession spark, SnapshotInput input, SnapshotSettings settings,
+    public static SolveOutcome solve(SparkSession spark, SnapshotInput input, SnapshotSettings settings,
                               IterationListener listener) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<SnapshotInput> shared = jsc.broadcast(input);
