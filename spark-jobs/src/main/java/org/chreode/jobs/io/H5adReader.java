@@ -217,7 +217,7 @@ public final class H5adReader implements AutoCloseable {
     }
 
     public boolean hasObsColumn(String name) {
-        return obs.getChildren().containsKey(name) && obsColumns().contains(name);
+        return obsColumns().contains(name);
     }
 
     /**
