@@ -196,9 +196,8 @@ class H5adReaderTest {
     }
 
     @Test
-    void anUnsupportedEncodingIsNamed() {
+    void theObsIndexIsNotAColumn() {
         try (H5adReader r = H5adReader.open(cellrank("adata_50"))) {
-            // obs itself is a dataframe, not a matrix: asking for it through the matrix path names its encoding
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> r.obsColumn("index", null));
             assertTrue(e.getMessage().contains("no obs column 'index'"), e.getMessage());
         }
