@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "snapshot", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"Pseudotime, fate probabilities, potency and outlier score of every cell of a snapshot.",
                 "Input: CSV (with header) or Parquet with a cell id, a role (initial/intermediate/terminal; empty ="
-                        + " intermediate), a fate label for terminal cells and numeric feature columns.",
+                        + " intermediate), a fate label for terminal cells and numeric feature columns; or an AnnData"
+                        + " .h5ad file (ids = obs names, role/fate = obs columns, features = obsm[--obsm] or X).",
                 "Output directory: cells.csv, cells.parquet, run.json (written atomically)."})
 public final class SnapshotCommand implements Callable<Integer> {
 
@@ -32,7 +33,8 @@ public final class SnapshotCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--input", required = true, paramLabel = "PATH",
-            description = "Input table: .csv, .parquet or a directory of Parquet/CSV parts (any Hadoop path).")
+            description = "Input: .csv, .parquet, a directory of Parquet/CSV parts, or an AnnData .h5ad file (any"
+                    + " Hadoop path).")
     String input;
 
     @Option(names = "--output", required = true, paramLabel = "DIR",
@@ -62,6 +64,14 @@ public final class SnapshotCommand implements Callable<Integer> {
             description = "Use every column whose name starts with PREFIX as a feature. Default: none.")
     String featurePrefix;
 
+    @Option(names = "--obsm", paramLabel = "KEY", defaultValue = SnapshotColumns.DEFAULT_OBSM,
+            description = ".h5ad input: the obsm embedding used as features. Default: ${DEFAULT-VALUE}.")
+    String obsm;
+
+    @Option(names = "--use-x", description = ".h5ad input: use X (dense or sparse CSR/CSC) as the features instead of"
+            + " obsm. Default: off.")
+    boolean useX;
+
     @Mixin
     SolverOptions solver = new SolverOptions();
 
@@ -87,7 +97,13 @@ public final class SnapshotCommand implements Callable<Integer> {
     public SnapshotColumns columns() {
         boolean fateExplicit = spec != null && spec.commandLine().getParseResult() != null
                 && spec.commandLine().getParseResult().hasMatchedOption("--fate-col");
-        return new SnapshotColumns(idCol, roleCol, fateCol, fateExplicit, features, featurePrefix);
+        boolean obsmExplicit = spec != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--obsm");
+        if (useX && obsmExplicit) {
+            throw new InvalidInputException("Give either --obsm or --use-x, not both: they choose where the features"
+                    + " of a .h5ad input come from.");
+        }
+        return new SnapshotColumns(idCol, roleCol, fateCol, fateExplicit, features, featurePrefix, obsm, useX);
     }
 
     /** The kernel settings these options describe; bad values fail with {@link InvalidInputException}. */

@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads a snapshot input table (CSV with header or Parquet, CONTRACT.md "Input table") through Spark, resolves its
  * columns and validates every value before any solve, then collects it to the driver as a {@link SnapshotInput}.
+ * An AnnData {@code .h5ad} file is read on the driver by {@link H5adReader} into the same {@link SnapshotTable}
+ * (see {@link #fromH5ad}).
  *
  * <p>Checks, each failing with one {@link InvalidInputException} sentence that names the column and cell: missing
  * id or role column, unknown feature column, a feature column that is not numeric, no feature column, an empty id,
@@ -55,7 +57,7 @@ public final class SnapshotTableReader {
 
     /** Input file formats, chosen by extension (a directory by the extension of its part files). */
     public enum Format {
-        CSV, PARQUET;
+        CSV, PARQUET, H5AD;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -93,6 +95,9 @@ public final class SnapshotTableReader {
     /** Reads, resolves and validates {@code path}, then collects it to the driver. */
     public SnapshotTable read(String path, SnapshotColumns spec) {
         Format format = detectFormat(path);
+        if (format == Format.H5AD) {
+            return readH5ad(path, spec);
+        }
         Dataset<Row> raw = load(path, format, spec);
         ResolvedColumns columns = resolve(raw.schema(), spec);
         checkFeatureTypes(raw, columns);
@@ -112,9 +117,16 @@ public final class SnapshotTableReader {
         return new SnapshotTable(null, null, columns, input);
     }
 
-    /** The format of {@code path}: {@code .csv} / {@code .parquet}, or a directory holding such part files. */
+    /**
+     * The format of {@code path}: {@code .csv} / {@code .parquet} / {@code .h5ad}, or a directory holding CSV or
+     * Parquet part files.
+     */
     public Format detectFormat(String path) {
         String lower = path.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".h5ad")) {
+            requireExists(path);
+            return Format.H5AD;
+        }
         if (lower.endsWith(".parquet") || lower.endsWith(".parq")) {
             requireExists(path);
             return Format.PARQUET;
@@ -145,8 +157,103 @@ public final class SnapshotTableReader {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot inspect input '" + path + "': " + e.getMessage(), e);
         }
-        throw new InvalidInputException("Input '" + path + "' is neither a .csv nor a .parquet file (nor a directory"
-                + " of such parts); rename it with the right extension.");
+        throw new InvalidInputException("Input '" + path + "' is neither a .csv, .parquet nor .h5ad file (nor a"
+                + " directory of CSV or Parquet parts); rename it with the right extension.");
+    }
+
+    /**
+     * Reads an AnnData file on the driver (jhdf needs random access: a path on another Hadoop file system is copied
+     * to a local temporary file first).
+     */
+    private SnapshotTable readH5ad(String path, SnapshotColumns spec) {
+        java.io.File tmp = null;
+        try {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(hadoopConf());
+            java.nio.file.Path local;
+            String scheme = p.toUri().getScheme();
+            if (scheme == null || scheme.equals("file")) {
+                local = java.nio.file.Paths.get(p.toUri().getPath());
+            } else {
+                tmp = java.io.File.createTempFile("chreode-input-", ".h5ad");
+                fs.copyToLocalFile(false, p, new Path(tmp.toURI()), true);
+                local = tmp.toPath();
+            }
+            try (H5adReader reader = H5adReader.open(local)) {
+                return fromH5ad(path, reader, spec);
+            }
+        } catch (io.jhdf.exceptions.HdfException e) {
+            throw new InvalidInputException("Cannot read '" + path + "' as HDF5/AnnData: " + e.getMessage() + ".");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read input '" + path + "': " + e.getMessage(), e);
+        } finally {
+            if (tmp != null && !tmp.delete()) {
+                tmp.deleteOnExit();
+            }
+        }
+    }
+
+    /**
+     * The snapshot an AnnData file describes: ids = the obs column named by {@code --id-col} when obs has one, else
+     * the obs names; role and fate from obs columns ({@code --role-col}, {@code --fate-col}); features from
+     * {@code obsm[--obsm]} (columns {@code <key>_1..d}) or, with {@code --use-x}, from X (columns = var names).
+     */
+    public static SnapshotTable fromH5ad(String path, H5adReader reader, SnapshotColumns spec) {
+        if (!spec.features().isEmpty() || spec.featurePrefix() != null) {
+            throw new InvalidInputException("--features and --feature-prefix select table columns; for a .h5ad input"
+                    + " choose the features with --obsm KEY (default " + SnapshotColumns.DEFAULT_OBSM
+                    + ") or --use-x.");
+        }
+        List<String> obsColumns = reader.obsColumns();
+        int n = reader.cellCount();
+        if (n == 0) {
+            throw new InvalidInputException("The input has no rows (the .h5ad obs index is empty).");
+        }
+        String idCol = obsColumns.contains(spec.idCol()) ? spec.idCol() : "obs_names";
+        String[] ids = idCol.equals("obs_names") ? reader.obsNames()
+                : reader.obsColumn(spec.idCol(), "--id-col").strings();
+        if (!obsColumns.contains(spec.roleCol())) {
+            throw new InvalidInputException("The .h5ad input '" + path + "' has no role column '" + spec.roleCol()
+                    + "' in obs; obs columns present: " + (obsColumns.isEmpty() ? "(none)"
+                    : String.join(", ", obsColumns)) + ". Set --role-col to name it (values initial, intermediate,"
+                    + " terminal; empty = intermediate).");
+        }
+        String[] roleText = reader.obsColumn(spec.roleCol(), "--role-col").strings();
+        String fateCol = obsColumns.contains(spec.fateCol()) ? spec.fateCol() : null;
+        if (fateCol == null && spec.fateRequired()) {
+            reader.obsColumn(spec.fateCol(), "--fate-col"); // fails, listing the obs columns
+        }
+        String[] fates = fateCol == null ? new String[n] : reader.obsColumn(fateCol, "--fate-col").strings();
+
+        H5adReader.Matrix m = spec.useX() ? reader.x() : reader.obsm(spec.obsm());
+        String[] featureNames = new String[m.cols()];
+        String[] varNames = spec.useX() ? reader.varNames() : null;
+        String prefix = spec.useX() ? "X" : spec.obsm();
+        for (int j = 0; j < featureNames.length; j++) {
+            featureNames[j] = varNames != null && varNames.length == m.cols() ? varNames[j] : prefix + "_" + (j + 1);
+        }
+        double[][] features = m.toRows();
+        Role[] roles = new Role[n];
+        for (int i = 0; i < n; i++) {
+            String id = ids[i];
+            if (id == null || id.isBlank()) {
+                throw new InvalidInputException("Row " + (i + 1) + " has an empty cell id; every cell needs a unique"
+                        + " id.");
+            }
+            roles[i] = Role.parse(roleText[i], id);
+            for (int j = 0; j < featureNames.length; j++) {
+                double v = features[i][j];
+                if (!Double.isFinite(v)) {
+                    throw new InvalidInputException("Cell '" + id + "' has value " + v + " in feature '"
+                            + featureNames[j] + "' (" + m.what() + "); every feature value must be a finite number.");
+                }
+            }
+        }
+        checkUniqueIds(ids, idCol);
+        ResolvedColumns columns = new ResolvedColumns(idCol, spec.roleCol(), fateCol, Arrays.asList(featureNames),
+                List.of());
+        return new SnapshotTable(path, Format.H5AD, columns, new SnapshotInput(ids, features, roles, fates,
+                featureNames));
     }
 
     private void requireExists(String path) {
