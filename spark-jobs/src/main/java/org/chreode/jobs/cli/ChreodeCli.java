@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
         description = "Optimal-transport trajectory inference for single-cell data on Apache Spark.",
         subcommands = {
                 SnapshotCommand.class,
+                TemporalCommand.class,
                 // ---- Register further commands here (CONTRACT.md "Launcher"). ----
                 DemoCommand.class,
                 CommandLine.HelpCommand.class

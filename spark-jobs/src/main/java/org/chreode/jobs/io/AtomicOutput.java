@@ -302,6 +302,10 @@ public final class AtomicOutput implements AutoCloseable {
 
         @Override
         public OutputStream create(String path) throws IOException {
+            java.nio.file.Path parent = p(path).getParent();
+            if (parent != null) {
+                Files.createDirectories(parent); // names such as "transitions/a_b.csv" (Hadoop creates parents too)
+            }
             return Files.newOutputStream(p(path));
         }
     }

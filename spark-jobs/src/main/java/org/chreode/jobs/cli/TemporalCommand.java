@@ -1,0 +1,150 @@
+package org.chreode.jobs.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.chreode.jobs.SparkSessions;
+import org.chreode.jobs.temporal.TemporalJob;
+import org.chreode.jobs.temporal.TemporalTableReader;
+import org.chreode.kernels.common.InvalidInputException;
+import org.chreode.kernels.geometry.CostNormalization;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code chreode temporal}: unbalanced OT between time points (CONTRACT.md "temporal outputs"). */
+@Command(name = "temporal", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Unbalanced entropic OT between consecutive time points (Waddington-OT / moscot):"
+                + " couplings, growth, cell-type transition tables and fates.",
+                "Input: CSV (with header) or Parquet with a cell id, a numeric time column, a cell-type column and"
+                        + " numeric feature columns; or an AnnData .h5ad file (ids = obs names, time and cell type ="
+                        + " obs columns, features = obsm[--obsm] or X).",
+                "Output directory: couplings/<t0>_<t1>.parquet, growth.csv, transitions/<t0>_<t1>_forward.csv and"
+                        + " _backward.csv, fates.csv, run.json (written atomically)."})
+public final class TemporalCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--input", required = true, paramLabel = "PATH",
+            description = "Input: .csv, .parquet, a directory of Parquet/CSV parts, or an AnnData .h5ad file.")
+    String input;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR",
+            description = "Output directory (must not exist or be empty unless --overwrite).")
+    String output;
+
+    @Mixin
+    RunOptions run = new RunOptions();
+
+    @Option(names = "--id-col", paramLabel = "NAME", defaultValue = "cell_id",
+            description = "Cell id column (.h5ad: obs column if present, else obs names). Default: ${DEFAULT-VALUE}.")
+    String idCol;
+
+    @Option(names = "--time-col", paramLabel = "NAME", defaultValue = "day",
+            description = "Numeric time column. Default: ${DEFAULT-VALUE}.")
+    String timeCol;
+
+    @Option(names = "--cell-type-col", paramLabel = "NAME", defaultValue = "cell_type",
+            description = "Cell-type column (transition tables and fates). Default: ${DEFAULT-VALUE}.")
+    String cellTypeCol;
+
+    @Option(names = "--no-cell-types", description = "Use no cell-type column: write only couplings, growth and"
+            + " run.json. Default: off.")
+    boolean noCellTypes;
+
+    @Option(names = "--features", split = ",", paramLabel = "COL",
+            description = "Feature columns, comma-separated. Default: every numeric column not named elsewhere.")
+    List<String> features = new ArrayList<>();
+
+    @Option(names = "--feature-prefix", paramLabel = "PREFIX",
+            description = "Use every column whose name starts with PREFIX as a feature. Default: none.")
+    String featurePrefix;
+
+    @Option(names = "--obsm", paramLabel = "KEY", defaultValue = "X_pca",
+            description = ".h5ad input: the obsm embedding used as features. Default: ${DEFAULT-VALUE}.")
+    String obsm;
+
+    @Option(names = "--use-x", description = ".h5ad input: use X as the features instead of obsm. Default: off.")
+    boolean useX;
+
+    @Option(names = "--pairs", paramLabel = "T0:T1,...",
+            description = "Time pairs to solve, e.g. 10:10.5,10.5:11. Default: consecutive time points.")
+    String pairs;
+
+    @Option(names = "--epsilon", paramLabel = "E", defaultValue = "0.05",
+            description = "Entropic regularisation, in normalised cost units. Default: ${DEFAULT-VALUE}.")
+    double epsilon;
+
+    @Option(names = "--tau-a", paramLabel = "T", defaultValue = "1",
+            description = "Source marginal relaxation in (0, 1] (1 = hard; tau = lambda/(lambda+epsilon))."
+                    + " Default: ${DEFAULT-VALUE}.")
+    double tauA;
+
+    @Option(names = "--tau-b", paramLabel = "T", defaultValue = "1",
+            description = "Target marginal relaxation in (0, 1]. Default: ${DEFAULT-VALUE}.")
+    double tauB;
+
+    @Option(names = "--cost-normalization", paramLabel = "mean|median|none", defaultValue = "mean",
+            description = "Divide the squared-Euclidean cost of each pair by its mean (moscot), median (WOT) or"
+                    + " nothing. Default: ${DEFAULT-VALUE}.")
+    String costNormalization;
+
+    @Option(names = "--local-pca", paramLabel = "K", defaultValue = "0",
+            description = "Per-pair local PCA with K components (moscot/WOT style, for gene-level features); 0 ="
+                    + " use the features as given. Default: ${DEFAULT-VALUE}.")
+    int localPca;
+
+    @Option(names = "--threshold", paramLabel = "R", defaultValue = "1e-8",
+            description = "Coupling entries below R x (max entry) are dropped from couplings/*.parquet (the dropped"
+                    + " mass is reported in run.json). Default: ${DEFAULT-VALUE}.")
+    double threshold;
+
+    @Option(names = "--tolerance", paramLabel = "TOL", defaultValue = "1e-10",
+            description = "Stop when the potentials change by less than TOL (cost units). Default: ${DEFAULT-VALUE}.")
+    double tolerance;
+
+    @Option(names = "--max-iterations", paramLabel = "N", defaultValue = "10000",
+            description = "Iteration cap per pair. Default: ${DEFAULT-VALUE}.")
+    int maxIterations;
+
+    @Override
+    public Integer call() {
+        try {
+            TemporalJob.Request request = request();
+            TemporalJob.Report report = SparkSessions.withSession("chreode temporal", run.master,
+                    spark -> TemporalJob.run(spark, request));
+            spec.commandLine().getOut().println("chreode temporal: wrote " + report.output() + " ("
+                    + report.pairs().size() + " time pairs)");
+            spec.commandLine().getOut().flush();
+            return 0;
+        } catch (Exception e) {
+            return ChreodeCli.reportError(spec.commandLine(), e, run.debug);
+        }
+    }
+
+    /** The request these options describe; bad values fail with {@link InvalidInputException}. */
+    public TemporalJob.Request request() {
+        CostNormalization norm = switch (costNormalization.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "mean" -> CostNormalization.MEAN;
+            case "median" -> CostNormalization.MEDIAN;
+            case "none" -> CostNormalization.NONE;
+            default -> throw new InvalidInputException("--cost-normalization must be mean, median or none (got '"
+                    + costNormalization + "').");
+        };
+        TemporalJob.Params params = new TemporalJob.Params(epsilon, tauA, tauB, norm, localPca, threshold, tolerance,
+                maxIterations);
+        if (pairs != null) {
+            TemporalJob.parsePairs(pairs); // syntax errors before Spark starts
+        }
+        TemporalTableReader.Columns columns = new TemporalTableReader.Columns(idCol, timeCol,
+                noCellTypes ? null : cellTypeCol, features, featurePrefix, obsm, useX);
+        return new TemporalJob.Request(input, output, run.overwrite, columns, params, pairs,
+                RunOptions.commandLine(spec.commandLine()));
+    }
+
+}
