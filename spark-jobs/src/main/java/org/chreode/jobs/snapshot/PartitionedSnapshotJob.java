@@ -36,6 +36,7 @@ import org.chreode.kernels.snapshot.SnapshotInput;
 import org.chreode.kernels.snapshot.SnapshotResult;
 import org.chreode.kernels.snapshot.SnapshotSettings;
 import org.chreode.partitioning.PartitionPlan;
+import org.chreode.partitioning.PartitionSizing;
 import org.chreode.partitioning.SnapshotPartitioner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,12 +110,58 @@ public final class PartitionedSnapshotJob {
         }
     }
 
+    /**
+     * The CLI's choice: the partitioned job when {@code partitionSize} is given, or when it is null and the input
+     * has more cells than {@link PartitionSizing#defaultPartitionSize} allows for the executor heap
+     * ({@code spark.executor.memory}, else this JVM's max heap); otherwise the single solve of {@link SnapshotJob}
+     * (which reads the input again). Methods other than MultistageOT always run the single solve without a size.
+     */
+    public static SnapshotJob.Report runAuto(SparkSession spark, SnapshotJob.Request request, Integer partitionSize,
+                                             int rounds, long seed, int transitionsPerCell) {
+        SnapshotSettings settings = request.settings();
+        if (partitionSize == null && settings.method() != Method.MULTISTAGE) {
+            return SnapshotJob.run(spark, request);
+        }
+        try {
+            long start = System.nanoTime();
+            AtomicOutput.checkTarget(request.output(), request.overwrite(),
+                    spark.sparkContext().hadoopConfiguration());
+            spark.sparkContext().setJobDescription(NAME + ": read input");
+            SnapshotTable table = new SnapshotTableReader(spark).read(request.input(), request.columns());
+            int size;
+            if (partitionSize != null) {
+                size = partitionSize;
+            } else {
+                long heap = spark.sparkContext().getConf().contains("spark.executor.memory")
+                        ? spark.sparkContext().getConf().getSizeAsBytes("spark.executor.memory")
+                        : Runtime.getRuntime().maxMemory();
+                size = PartitionSizing.defaultPartitionSize(heap, settings.stages(), settings.kernelPrecision());
+                if (table.input().cellCount() <= size) {
+                    return SnapshotJob.run(spark, request);
+                }
+                LOG.info("{}: {} cells exceed the default partition size {} for a {}-byte executor heap;"
+                        + " running partitioned", NAME, table.input().cellCount(), size, heap);
+            }
+            return write(spark, request, new Partitioning(size, rounds, seed, transitionsPerCell), table, start);
+        } catch (Exception e) {
+            throw Failures.userFacing(e);
+        } finally {
+            spark.sparkContext().setJobDescription(null);
+        }
+    }
+
     private static SnapshotJob.Report runUnwrapped(SparkSession spark, SnapshotJob.Request request,
                                                    Partitioning partitioning) throws IOException {
         long start = System.nanoTime();
         AtomicOutput.checkTarget(request.output(), request.overwrite(), spark.sparkContext().hadoopConfiguration());
         spark.sparkContext().setJobDescription(NAME + ": read input");
         SnapshotTable table = new SnapshotTableReader(spark).read(request.input(), request.columns());
+        return write(spark, request, partitioning, table, start);
+    }
+
+    private static SnapshotJob.Report write(SparkSession spark, SnapshotJob.Request request,
+                                            Partitioning partitioning, SnapshotTable table, long start)
+            throws IOException {
         SnapshotInput input = table.input();
         long read = System.nanoTime();
         LOG.info("{}: read {} cells x {} features from {}", NAME, input.cellCount(), input.dimension(),

@@ -3,12 +3,22 @@ package org.chreode.jobs.snapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
 import org.chreode.jobs.SparkTestBase;
+import org.chreode.jobs.cli.ChreodeCli;
 import org.chreode.kernels.demo.BranchingSnapshotGenerator;
 import org.chreode.kernels.snapshot.SnapshotInput;
 import org.chreode.kernels.snapshot.SnapshotResult;
 import org.chreode.kernels.snapshot.SnapshotSettings;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine;
 
 class PartitionedSnapshotJobTest extends SparkTestBase {
 
@@ -30,6 +40,33 @@ class PartitionedSnapshotJobTest extends SparkTestBase {
             sum += tv / 2;
         }
         return sum / p.length;
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void cliWithPartitionSizeWritesPartitionedOutputs() throws Exception {
+        SnapshotInput input = demo(300);
+        StringBuilder csv = new StringBuilder("cell_id,role,fate,x,y\n");
+        for (int c = 0; c < input.cellCount(); c++) {
+            csv.append(input.cellIds()[c]).append(',').append(input.roles()[c].name().toLowerCase(Locale.ROOT))
+                    .append(',').append(input.fates()[c] == null ? "" : input.fates()[c]).append(',')
+                    .append(input.features()[c][0]).append(',').append(input.features()[c][1]).append('\n');
+        }
+        Path in = Files.writeString(dir.resolve("in.csv"), csv);
+        Path out = dir.resolve("out");
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new ChreodeCli());
+        cli.setErr(new PrintWriter(err));
+        cli.setOut(new PrintWriter(new StringWriter()));
+        int exit = cli.execute("snapshot", "--input", in.toString(), "--output", out.toString(), "--partition-size",
+                "150", "--rounds", "2", "--transitions-per-cell", "16");
+        assertEquals(0, exit, err.toString());
+        assertEquals(input.cellCount() + 1, Files.readAllLines(out.resolve(PartitionedSnapshotJob.FATE_SPREAD_CSV))
+                .size());
+        String run = Files.readString(out.resolve("run.json"));
+        assertTrue(run.contains("\"partitioned\"") && run.contains("dropped_mass_fraction"), run);
     }
 
     @Test
