@@ -83,6 +83,41 @@ public final class MultistageOtSolver {
         return solveDetailed(problem, listener).result();
     }
 
+    /** Default number of exported transitions per cell of {@link #solveSparse}. */
+    public static final int DEFAULT_TRANSITIONS_PER_CELL = 32;
+
+    /**
+     * A solve plus the sparse export of its Markov chain.
+     *
+     * @param result      the dense-path result (fates, pseudotime, expected stage, convergence)
+     * @param transitions the top-k outgoing transition weights per cell, with dropped mass per cell
+     */
+    public record SparseSolution(MultistageOtResult result, SparseTransitions transitions) {
+    }
+
+    /**
+     * Solves and exports the aggregated transition plan sparsely (one pass over the packed kernel).
+     *
+     * @param transitionsPerCell k: entries kept per row (use {@link Integer#MAX_VALUE} for all)
+     * @param relativeThreshold  entries below this fraction of their row total are dropped too (0 for none)
+     */
+    public SparseSolution solveSparse(MultistageOtProblem problem, IterationListener listener, int transitionsPerCell,
+                                      double relativeThreshold) {
+        InvalidInputException.requireAtLeast("transitions-per-cell", transitionsPerCell, 1);
+        if (!(relativeThreshold >= 0 && relativeThreshold < 1)) {
+            throw InvalidInputException.parameter("relative-threshold", relativeThreshold, "must be in [0, 1)");
+        }
+        Solution s = solveDetailed(problem, listener);
+        SparseTransitions sparse = SparseExport.export(s.operators(), s.plan(), problem.layout(), transitionsPerCell,
+                relativeThreshold);
+        return new SparseSolution(s.result(), sparse);
+    }
+
+    /** {@link #solveSparse(MultistageOtProblem, IterationListener, int, double)} without a threshold. */
+    public SparseSolution solveSparse(MultistageOtProblem problem, IterationListener listener, int transitionsPerCell) {
+        return solveSparse(problem, listener, transitionsPerCell, 0);
+    }
+
     /** The result together with the final stage kernels and plan factors (tests rebuild dense plans from them). */
     record Solution(MultistageOtResult result, StageOperators operators, PlanFactors plan) {
 

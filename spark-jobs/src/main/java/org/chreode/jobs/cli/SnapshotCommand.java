@@ -6,10 +6,13 @@ import java.util.concurrent.Callable;
 
 import org.chreode.jobs.SparkSessions;
 import org.chreode.jobs.io.SnapshotColumns;
+import org.chreode.jobs.snapshot.PartitionedSnapshotJob;
 import org.chreode.jobs.snapshot.SnapshotJob;
 import org.chreode.kernels.common.InvalidInputException;
+import org.chreode.kernels.multistage.MultistageOtSolver;
 import org.chreode.kernels.snapshot.SnapshotResult;
 import org.chreode.kernels.snapshot.SnapshotSettings;
+import org.chreode.partitioning.SnapshotPartitioner;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -75,13 +78,35 @@ public final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     SolverOptions solver = new SolverOptions();
 
+    @Option(names = "--partition-size", paramLabel = "CELLS",
+            description = "Solve MultistageOT on subsets of about CELLS cells (one Spark task each) and merge their"
+                    + " sparse transitions into one Markov chain (docs/partitioned-snapshot.md). Default: the"
+                    + " single solve, unless the cell count exceeds the partition size that fits the executor heap.")
+    Integer partitionSize;
+
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "" + SnapshotPartitioner.DEFAULT_ROUNDS,
+            description = "Partitioned runs: independent random partitions whose transitions are summed."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
+    @Option(names = "--partition-seed", paramLabel = "SEED", defaultValue = "" + SnapshotPartitioner.DEFAULT_SEED,
+            description = "Partitioned runs: seed of the partitions. Default: ${DEFAULT-VALUE}.")
+    long partitionSeed;
+
+    @Option(names = "--transitions-per-cell", paramLabel = "K",
+            defaultValue = "" + MultistageOtSolver.DEFAULT_TRANSITIONS_PER_CELL,
+            description = "Partitioned runs: largest transitions kept per cell and subset (the rest is reported as"
+                    + " dropped mass in run.json). Default: ${DEFAULT-VALUE}.")
+    int transitionsPerCell;
+
     @Override
     public Integer call() {
         try {
             SnapshotJob.Request request = new SnapshotJob.Request(input, output, run.overwrite, columns(), settings(),
                     RunOptions.commandLine(spec.commandLine()));
             SnapshotJob.Report report = SparkSessions.withSession("chreode snapshot", run.master,
-                    spark -> SnapshotJob.run(spark, request));
+                    spark -> PartitionedSnapshotJob.runAuto(spark, request, partitionSize, rounds, partitionSeed,
+                            transitionsPerCell));
             SnapshotResult r = report.result();
             spec.commandLine().getOut().println("chreode snapshot: wrote " + report.output() + " (" + r.cellCount()
                     + " cells, fates: " + String.join(", ", r.fateLabels()) + (r.hasOutlierFate() ? ", unknown" : "")
