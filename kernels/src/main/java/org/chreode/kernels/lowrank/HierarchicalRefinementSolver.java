@@ -68,15 +68,17 @@ public final class HierarchicalRefinementSolver {
     private final double gamma;
     private final int minIterations;
     private final int maxIterations;
+    private final int projectionIterations;
 
     /** Defaults: depth 6, max base block 256, max rank 16, FRLC defaults, seed 0, n ≠ m rejected. */
     public HierarchicalRefinementSolver() {
         this(DEFAULT_DEPTH, DEFAULT_MAX_BASE, DEFAULT_MAX_RANK, false, 0L, FrlcSolver.DEFAULT_GAMMA,
-                FrlcSolver.DEFAULT_MIN_ITERATIONS, FrlcSolver.DEFAULT_MAX_ITERATIONS);
+                FrlcSolver.DEFAULT_MIN_ITERATIONS, FrlcSolver.DEFAULT_MAX_ITERATIONS, FrlcSolver.DEFAULT_FACTOR_ITERATIONS);
     }
 
     private HierarchicalRefinementSolver(int depth, int maxBase, int maxRank, boolean unequalSizes, long seed,
-                                         double gamma, int minIterations, int maxIterations) {
+                                         double gamma, int minIterations, int maxIterations,
+                                         int projectionIterations) {
         this.depth = InvalidInputException.requireAtLeast("depth", depth, 1);
         this.maxBase = InvalidInputException.requireAtLeast("maxBase", maxBase, 2);
         this.maxRank = InvalidInputException.requireAtLeast("maxRank", maxRank, 2);
@@ -85,30 +87,38 @@ public final class HierarchicalRefinementSolver {
         this.gamma = InvalidInputException.requirePositive("gamma", gamma);
         this.minIterations = InvalidInputException.requireAtLeast("minIterations", minIterations, 0);
         this.maxIterations = InvalidInputException.requireAtLeast("maxIterations", maxIterations, 1);
+        this.projectionIterations = InvalidInputException.requireAtLeast("projectionIterations",
+                projectionIterations, 1);
     }
 
     /** Schedule parameters (spec §4.2): hierarchy depth κ, base block bound max_Q (strict), largest level rank. */
     public HierarchicalRefinementSolver withSchedule(int newDepth, int newMaxBase, int newMaxRank) {
         return new HierarchicalRefinementSolver(newDepth, newMaxBase, newMaxRank, unequalSizes, seed, gamma,
-                minIterations, maxIterations);
+                minIterations, maxIterations, projectionIterations);
     }
 
     /** Allow n ≠ m by subsampling the larger side to min(n, m) (see the class comment). */
     public HierarchicalRefinementSolver withUnequalSizes(boolean allow) {
         return new HierarchicalRefinementSolver(depth, maxBase, maxRank, allow, seed, gamma, minIterations,
-                maxIterations);
+                maxIterations, projectionIterations);
     }
 
     /** Seed of the FRLC initialisations and of the subsampling. */
     public HierarchicalRefinementSolver withSeed(long newSeed) {
         return new HierarchicalRefinementSolver(depth, maxBase, maxRank, unequalSizes, newSeed, gamma, minIterations,
-                maxIterations);
+                maxIterations, projectionIterations);
     }
 
     /** FRLC step scale γ and iteration bounds used at every level. */
     public HierarchicalRefinementSolver withFrlc(double newGamma, int newMinIterations, int newMaxIterations) {
         return new HierarchicalRefinementSolver(depth, maxBase, maxRank, unequalSizes, seed, newGamma,
-                newMinIterations, newMaxIterations);
+                newMinIterations, newMaxIterations, projectionIterations);
+    }
+
+    /** Cap on the Sinkhorn updates of each FRLC Q/R projection (FRLC default {@value FrlcSolver#DEFAULT_FACTOR_ITERATIONS}). */
+    public HierarchicalRefinementSolver withProjectionIterations(int newProjectionIterations) {
+        return new HierarchicalRefinementSolver(depth, maxBase, maxRank, unequalSizes, seed, gamma, minIterations,
+                maxIterations, newProjectionIterations);
     }
 
     /**
@@ -196,6 +206,7 @@ public final class HierarchicalRefinementSolver {
                 .withGamma(gamma)
                 .withIterations(minIterations, maxIterations)
                 .withSeed(blockSeed)
+                .withProjectionIterations(projectionIterations, FrlcSolver.DEFAULT_LATENT_ITERATIONS)
                 .solve(LowRankProblem.uniform(LowRankGeometry.of(subA, subB)));
         double[][] q = res.q();
         double[][] t = res.t();

@@ -84,4 +84,98 @@ class HierarchicalRefinementSolverTest {
     void gauss8ToMoons1024IsABijectionWithin2PercentOfExact() throws IOException {
         gauss8(1024, new HierarchicalRefinementSolver(), 1.02);
     }
+
+    private static double[][] cloud(Random rnd, int n, double cx, double cy, double sd) {
+        double[][] out = new double[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = new double[] {cx + sd * rnd.nextGaussian(), cy + sd * rnd.nextGaussian()};
+        }
+        return out;
+    }
+
+    private static double exactMean(double[][] x, double[][] y) {
+        double[][] c = new double[x.length][y.length];
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < y.length; j++) {
+                c[i][j] = sqDist(x[i], y[j]);
+            }
+        }
+        return LinearAssignmentTest.cost(c, LinearAssignment.solve(c)) / x.length;
+    }
+
+    /** 254 = 2·127: no schedule exists, the one of 253 = 11·23 is applied with uneven blocks; nothing is dropped. */
+    @Test
+    void sizeWithALargePrimeFactorIsStillABijection() {
+        Random rnd = new Random(11);
+        double[][] x = cloud(rnd, 254, 0, 0, 1);
+        double[][] y = cloud(rnd, 254, 3, 1, 1.5);
+        HierarchicalRefinementSolver solver = new HierarchicalRefinementSolver().withSchedule(6, 64, 16);
+        HierarchicalRefinementResult res = solver.solve(x, y);
+        assertEquals(253, res.schedule().sizeUsed());
+        assertArrayEquals(new int[] {11, 23}, res.schedule().ranks());
+        assertEquals(2, res.levelSeconds().length);
+        double ratio = checkBijection(x, y, res) / exactMean(x, y);
+        System.out.printf("HiRef n=254 (uneven blocks) ratio %.4f%n", ratio);
+        assertTrue(ratio >= 1 - 1e-9 && ratio <= 1.10, "ratio " + ratio);
+        // deterministic for a fixed seed
+        assertArrayEquals(res.targetOf(), solver.solve(x, y).targetOf());
+    }
+
+    @Test
+    void smallProblemIsSolvedExactly() {
+        Random rnd = new Random(12);
+        double[][] x = cloud(rnd, 100, 0, 0, 1);
+        double[][] y = cloud(rnd, 100, 1, 1, 1);
+        HierarchicalRefinementResult res = new HierarchicalRefinementSolver().solve(x, y);
+        assertArrayEquals(new int[] {100}, res.schedule().ranks());
+        assertEquals(exactMean(x, y), checkBijection(x, y, res), 1e-9);
+    }
+
+    @Test
+    void unequalSizesNeedTheExplicitOption() {
+        Random rnd = new Random(13);
+        double[][] x = cloud(rnd, 300, 0, 0, 1);
+        double[][] y = cloud(rnd, 250, 2, 0, 1);
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> new HierarchicalRefinementSolver().solve(x, y));
+        assertTrue(e.getMessage().contains("withUnequalSizes"), e.getMessage());
+        for (boolean flip : new boolean[] {false, true}) {
+            double[][] src = flip ? y : x;
+            double[][] tgt = flip ? x : y;
+            HierarchicalRefinementResult res = new HierarchicalRefinementSolver().withUnequalSizes(true)
+                    .withSchedule(6, 64, 16).solve(src, tgt);
+            assertEquals(250, res.matchedPairs());
+            int[] targetOf = res.targetOf();
+            int[] sourceOf = res.sourceOf();
+            assertEquals(src.length, targetOf.length);
+            assertEquals(tgt.length, sourceOf.length);
+            double total = 0;
+            int matched = 0;
+            for (int i = 0; i < targetOf.length; i++) {
+                if (targetOf[i] >= 0) {
+                    assertEquals(i, sourceOf[targetOf[i]]);
+                    total += sqDist(src[i], tgt[targetOf[i]]);
+                    matched++;
+                }
+            }
+            assertEquals(250, matched);
+            assertEquals(250, Arrays.stream(sourceOf).filter(v -> v >= 0).count());
+            assertEquals(total, res.totalCost(), 1e-9 * total);
+            assertEquals(total / 250, res.primalCost(), 1e-9 * total);
+        }
+    }
+
+    @Test
+    void badInputIsRejected() {
+        HierarchicalRefinementSolver solver = new HierarchicalRefinementSolver();
+        double[][] ok = {{0, 0}, {1, 1}};
+        assertThrows(InvalidInputException.class, () -> solver.solve(new double[0][], ok));
+        assertThrows(InvalidInputException.class, () -> solver.solve(ok, new double[0][]));
+        assertThrows(InvalidInputException.class, () -> solver.solve(ok, new double[][] {{0, 0, 0}, {1, 1, 1}}));
+        assertThrows(InvalidInputException.class, () -> solver.solve(new double[][] {{0, Double.NaN}, {1, 1}}, ok));
+        assertThrows(InvalidInputException.class, () -> solver.solve(ok, new double[][] {{0, 0}, {1, 1}, {2, 2}}));
+        assertThrows(InvalidInputException.class, () -> solver.solve((LowRankGeometry) null));
+        assertThrows(InvalidInputException.class, () -> solver.withSchedule(0, 64, 16));
+        assertThrows(InvalidInputException.class, () -> solver.withFrlc(-1, 10, 20));
+    }
 }
