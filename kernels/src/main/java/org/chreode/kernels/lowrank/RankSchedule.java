@@ -100,13 +100,14 @@ public record RankSchedule(int sizeUsed, int[] ranks) {
         int qStar = largestDivisorBelow(n, maxBase);
         int nPrime = n / qStar;
         Map<Long, long[]> memo = new HashMap<>();
-        long best = f(nPrime, depth, maxRank, memo);
+        int levels = Math.min(depth, 31); // n < 2³¹: more than 31 factors ≥ 2 are never needed
+        long best = f(nPrime, levels, maxRank, memo);
         if (best >= INF) {
             return null;
         }
         List<Integer> factors = new ArrayList<>();
         int d = nPrime;
-        int t = depth;
+        int t = levels;
         while (d > 1) {
             int r = (int) f2(d, t, maxRank, memo)[1];
             factors.add(r);

@@ -2,9 +2,11 @@ package org.chreode.kernels.lowrank;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 
+import org.chreode.kernels.SharedData;
 import org.chreode.kernels.common.InvalidInputException;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +63,40 @@ class LinearAssignmentTest {
             }
         }
         assertEquals(cost(c, Hungarian.solve(c)), cost(c, LinearAssignment.solve(c)), 1e-9);
+    }
+
+    /** README "intended test": the exact squared-Euclidean assignment of gauss8 -> moons n = 1024. */
+    @Test
+    void reproducesTheExactGauss8ToMoonsCost() throws java.io.IOException {
+        SharedData.Table tx = SharedData.csv(SharedData.data("raphael_lowrank/gauss8_to_moons_n1024_X.csv"));
+        SharedData.Table ty = SharedData.csv(SharedData.data("raphael_lowrank/gauss8_to_moons_n1024_Y.csv"));
+        double[] x0 = tx.doubles("x");
+        double[] x1 = tx.doubles("y");
+        double[] y0 = ty.doubles("x");
+        double[] y1 = ty.doubles("y");
+        int n = x0.length;
+        double[][] c = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                c[i][j] = (x0[i] - y0[j]) * (x0[i] - y0[j]) + (x1[i] - y1[j]) * (x1[i] - y1[j]);
+            }
+        }
+        String json = java.nio.file.Files.readString(
+                SharedData.data("raphael_lowrank/gauss8_to_moons_n1024_exact.json"));
+        java.util.regex.Matcher mt = java.util.regex.Pattern
+                .compile("\"exact_primal_cost_mean\"\\s*:\\s*([0-9.eE+-]+)").matcher(json);
+        assertTrue(mt.find());
+        double exact = Double.parseDouble(mt.group(1));
+        double mean = cost(c, LinearAssignment.solve(c)) / n;
+        assertEquals(exact, mean, 1e-9 * exact);
+        SharedData.Table perm = SharedData.csv(SharedData.data("raphael_lowrank/gauss8_to_moons_n1024_exact_perm.csv"));
+        double[] pi = perm.doubles("i");
+        double[] pj = perm.doubles("j");
+        double refTotal = 0;
+        for (int k = 0; k < pi.length; k++) {
+            refTotal += c[(int) pi[k]][(int) pj[k]];
+        }
+        assertEquals(refTotal / n, mean, 1e-9 * exact);
     }
 
     @Test

@@ -57,5 +57,6 @@ class RankScheduleTest {
         assertArrayEquals(new int[] {1}, RankSchedule.optimal(1, 6, 128, 16).ranks());
         assertThrows(InvalidInputException.class, () -> RankSchedule.optimal(0, 6, 128, 16));
         assertThrows(InvalidInputException.class, () -> RankSchedule.optimal(100, 0, 128, 16));
+        assertArrayEquals(new int[] {4, 16, 64}, RankSchedule.optimal(4096, 1000, 128, 16).ranks());
     }
 }
