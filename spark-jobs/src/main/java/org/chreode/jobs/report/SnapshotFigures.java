@@ -5,7 +5,9 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.chreode.jobs.io.AtomicOutput;
 import org.chreode.kernels.snapshot.SnapshotInput;
@@ -26,19 +28,50 @@ public final class SnapshotFigures {
 
     /** Writes the figures; returns the file names written. The pseudotime figure is skipped when no cell has one. */
     public static List<String> write(AtomicOutput out, SnapshotInput input, SnapshotResult result) throws IOException {
+        return write(out, render(input, result));
+    }
+
+    /** Writes figures rendered by {@link #render}; returns the file names written. */
+    public static List<String> write(AtomicOutput out, Map<String, byte[]> figures) throws IOException {
+        List<String> written = new ArrayList<>();
+        for (Map.Entry<String, byte[]> f : figures.entrySet()) {
+            try (OutputStream s = out.create(f.getKey())) {
+                s.write(f.getValue());
+            }
+            written.add(f.getKey());
+        }
+        return written;
+    }
+
+    /**
+     * Renders the figures to PNG bytes, file name to bytes in write order (also embedded in report.html). The
+     * pseudotime figure is skipped when no cell has one.
+     */
+    public static Map<String, byte[]> render(SnapshotInput input, SnapshotResult result) throws IOException {
         double[][] xy = SnapshotPlots.projection2d(input.features());
         String view = input.dimension() == 2 ? "features " + input.featureNames()[0] + ", " + input.featureNames()[1]
                 : "top two principal components of " + input.dimension() + " features";
-        List<String> written = new ArrayList<>();
+        Map<String, byte[]> figures = new LinkedHashMap<>();
         if (java.util.Arrays.stream(result.pseudotime()).anyMatch(Double::isFinite)) {
-            copy(out, PSEUDOTIME_PNG, png -> SnapshotPlots.writePseudotimePlot(png, xy, result.pseudotime(),
-                    "Pseudotime (" + view + ")"));
-            written.add(PSEUDOTIME_PNG);
+            figures.put(PSEUDOTIME_PNG, bytes(PSEUDOTIME_PNG, png -> SnapshotPlots.writePseudotimePlot(png, xy,
+                    result.pseudotime(), "Pseudotime (" + view + ")")));
         }
-        copy(out, FATES_PNG, png -> SnapshotPlots.writeFatePlot(png, xy, result.fateLabels(),
-                result.fateProbabilities(), result.pUnknown(), "Dominant fate, faded by uncertainty (" + view + ")"));
-        written.add(FATES_PNG);
-        return written;
+        figures.put(FATES_PNG, bytes(FATES_PNG, png -> SnapshotPlots.writeFatePlot(png, xy, result.fateLabels(),
+                result.fateProbabilities(), result.pUnknown(), "Dominant fate, faded by uncertainty (" + view + ")")));
+        return figures;
+    }
+
+    /** Renders one figure to a local temporary file and returns its bytes. */
+    public static byte[] bytes(String name, Renderer renderer) throws IOException {
+        Path dir = Files.createTempDirectory("chreode-figure");
+        Path png = dir.resolve(name);
+        try {
+            renderer.render(png);
+            return Files.readAllBytes(png);
+        } finally {
+            Files.deleteIfExists(png);
+            Files.deleteIfExists(dir);
+        }
     }
 
     /** Renders one figure to a local temporary file and copies it to {@code name} in the output. */

@@ -22,7 +22,9 @@ import org.chreode.jobs.io.SnapshotColumns;
 import org.chreode.jobs.io.SnapshotOutputWriter;
 import org.chreode.jobs.io.SnapshotTableReader;
 import org.chreode.jobs.io.SnapshotTableReader.SnapshotTable;
+import org.chreode.jobs.report.ConvergenceRecorder;
 import org.chreode.jobs.report.SnapshotFigures;
+import org.chreode.jobs.report.SnapshotReport;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.snapshot.Role;
 import org.chreode.kernels.snapshot.SnapshotInference;
@@ -130,10 +132,12 @@ public final class SnapshotJob {
             long written = System.nanoTime();
             run = runJson(spark, request, table, result, outcome, out.path(),
                     new long[] {start, read, solved, written});
-            run.put("plots", SnapshotFigures.write(out, input, result));
+            Map<String, byte[]> figures = SnapshotFigures.render(input, result);
+            run.put("plots", SnapshotFigures.write(out, figures));
             if (request.extension() != null) {
                 request.extension().write(out, input, result, run);
             }
+            SnapshotReport.write(out, result, run, figures);
             try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
                 SnapshotOutputWriter.writeRunJson(run, s);
             }
@@ -189,8 +193,10 @@ public final class SnapshotJob {
             List<MemoryPoolMXBean> heap = heapPools();
             heap.forEach(MemoryPoolMXBean::resetPeakUsage);
             long t0 = System.nanoTime();
+            ConvergenceRecorder recorder = new ConvergenceRecorder(listener);
             try {
-                SnapshotResult result = portable(SnapshotInference.run(input.value(), settings, listener));
+                SnapshotResult result = portable(SnapshotInference.run(input.value(), settings, recorder),
+                        recorder.histories());
                 return new SolveOutcome(result, null, peakHeap(heap), (System.nanoTime() - t0) / 1e9);
             } catch (RuntimeException e) {
                 return new SolveOutcome(null, e, peakHeap(heap), (System.nanoTime() - t0) / 1e9);
@@ -203,9 +209,39 @@ public final class SnapshotJob {
      * ({@link SnapshotOutputWriter#jsonValue}), so that it can travel back from the task whatever value types the
      * kernel put there (records such as {@code Convergence} need not be Serializable).
      */
-    @SuppressWarnings("unchecked")
     static SnapshotResult portable(SnapshotResult r) {
-        Map<String, Object> diagnostics = (Map<String, Object>) SnapshotOutputWriter.jsonValue(r.diagnostics());
+        return portable(r, Map.of());
+    }
+
+    /**
+     * As {@link #portable(SnapshotResult)}, with the recorded error histories ({@link ConvergenceRecorder#histories})
+     * added to the diagnostics: each one whose phase names an entry of {@code solves} goes into that entry as
+     * {@code error_history}; the others (e.g. the fate solver's) go under a top-level {@code error_history} map.
+     */
+    @SuppressWarnings("unchecked")
+    static SnapshotResult portable(SnapshotResult r, Map<String, Map<String, Object>> histories) {
+        Map<String, Object> diagnostics = new LinkedHashMap<>(
+                (Map<String, Object>) SnapshotOutputWriter.jsonValue(r.diagnostics()));
+        Map<String, Map<String, Object>> rest = new LinkedHashMap<>(histories);
+        if (diagnostics.get("solves") instanceof List<?> solves) {
+            List<Object> withHistory = new java.util.ArrayList<>();
+            for (Object o : solves) {
+                if (o instanceof Map<?, ?> m) {
+                    Map<String, Object> solve = new LinkedHashMap<>((Map<String, Object>) m);
+                    Map<String, Object> h = rest.remove(String.valueOf(solve.get("phase")));
+                    if (h != null) {
+                        solve.put("error_history", h);
+                    }
+                    withHistory.add(solve);
+                } else {
+                    withHistory.add(o);
+                }
+            }
+            diagnostics.put("solves", withHistory);
+        }
+        if (!rest.isEmpty()) {
+            diagnostics.put("error_history", rest);
+        }
         return new SnapshotResult(r.cellIds(), r.roles(), r.fateLabels(), r.fateProbabilities(), r.pUnknown(),
                 r.pseudotime(), r.expectedStage(), r.potency(), r.meanAbsorptionTime(), diagnostics);
     }
@@ -270,7 +306,7 @@ public final class SnapshotJob {
         Map<String, Object> output = new LinkedHashMap<>();
         output.put("path", outputPath);
         output.put("files", List.of(SnapshotOutputWriter.CELLS_CSV, SnapshotOutputWriter.CELLS_PARQUET,
-                SnapshotOutputWriter.RUN_JSON));
+                SnapshotOutputWriter.RUN_JSON, SnapshotReport.REPORT_HTML));
         output.put("columns", SnapshotOutputWriter.columnNames(result));
         run.put("output", output);
 
