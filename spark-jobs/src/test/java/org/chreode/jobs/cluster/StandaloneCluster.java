@@ -61,8 +61,11 @@ public final class StandaloneCluster implements AutoCloseable {
     private final List<Process> workers = new ArrayList<>();
     private Path appJar;
 
-    private StandaloneCluster(Path dir) throws IOException {
+    private final boolean ownsDir;
+
+    private StandaloneCluster(Path dir, boolean ownsDir) throws IOException {
         this.dir = dir;
+        this.ownsDir = ownsDir;
         this.classpath = testClasspath();
         this.jvmFlags = moduleFlags();
         this.sparkHome = buildSparkHome(dir.resolve("spark-home"), classpath);
@@ -75,7 +78,21 @@ public final class StandaloneCluster implements AutoCloseable {
      * {@code dir}, and waits (at most {@link #START_TIMEOUT}) until all workers are alive.
      */
     public static StandaloneCluster start(Path dir, int workerCount, String workerMemory) throws IOException {
-        StandaloneCluster cluster = new StandaloneCluster(dir);
+        return start(Files.createDirectories(dir), false, workerCount, workerMemory);
+    }
+
+    /**
+     * As {@link #start(Path, int, String)} in a new temporary directory, deleted by {@link #close} (SPARK_HOME's
+     * links, logs, work directories) unless the system property {@code chreode.cluster.keep} is true.
+     */
+    public static StandaloneCluster start(int workerCount, String workerMemory) throws IOException {
+        return start(Files.createTempDirectory("chreode-cluster-"), !Boolean.getBoolean("chreode.cluster.keep"),
+                workerCount, workerMemory);
+    }
+
+    private static StandaloneCluster start(Path dir, boolean ownsDir, int workerCount, String workerMemory)
+            throws IOException {
+        StandaloneCluster cluster = new StandaloneCluster(dir, ownsDir);
         try {
             cluster.startAll(workerCount, workerMemory);
             return cluster;
@@ -87,14 +104,15 @@ public final class StandaloneCluster implements AutoCloseable {
 
     private void startAll(int workerCount, String workerMemory) throws IOException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        master = launch("master", List.of("-Xmx256m", "-Dspark.master.rest.enabled=false"),
+        master = launch("master", List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                        "-Dspark.master.rest.enabled=false"),
                 "org.apache.spark.deploy.master.Master",
                 List.of("--host", "127.0.0.1", "--port", Integer.toString(masterPort),
                         "--webui-port", Integer.toString(masterUiPort)));
         waitForAliveWorkers(0, deadline);
         for (int i = 0; i < workerCount; i++) {
             Path workDir = Files.createDirectories(dir.resolve("worker-" + i));
-            workers.add(launch("worker-" + i, List.of("-Xmx256m"), "org.apache.spark.deploy.worker.Worker",
+            workers.add(launch("worker-" + i, List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), "org.apache.spark.deploy.worker.Worker",
                     List.of("--host", "127.0.0.1", "--cores", "1", "--memory", workerMemory,
                             "--webui-port", Integer.toString(freePort()), "--work-dir", workDir.toString(),
                             masterUrl())));
@@ -168,7 +186,9 @@ public final class StandaloneCluster implements AutoCloseable {
         command.add("--master");
         command.add(masterUrl());
         command.addAll(args);
-        Process p = launchTo(log, List.of("-Xmx1g"), "org.apache.spark.deploy.SparkSubmit", command);
+        Process p = launchTo(log, List.of("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                "org.apache.spark.deploy.SparkSubmit",
+                command);
         return waitFor(p, log, timeout);
     }
 
@@ -231,6 +251,25 @@ public final class StandaloneCluster implements AutoCloseable {
         // Drivers first, then workers (with their executors), the master last.
         for (int i = all.size() - 1; i >= 0; i--) {
             destroyTree(all.get(i), false);
+        }
+        if (ownsDir) {
+            deleteTree(dir);
+        }
+    }
+
+    /** The cluster's directory: logs ({@code master.log}, {@code worker-<i>.log}), SPARK_HOME, work dirs. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** Deletes {@code root} and everything under it; links are removed, never followed. Best effort. */
+    private static void deleteTree(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("StandaloneCluster: could not delete " + root + ": " + e);
         }
     }
 
