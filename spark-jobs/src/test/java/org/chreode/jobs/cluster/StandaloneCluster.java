@@ -112,7 +112,8 @@ public final class StandaloneCluster implements AutoCloseable {
         waitForAliveWorkers(0, deadline);
         for (int i = 0; i < workerCount; i++) {
             Path workDir = Files.createDirectories(dir.resolve("worker-" + i));
-            workers.add(launch("worker-" + i, List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), "org.apache.spark.deploy.worker.Worker",
+            workers.add(launch("worker-" + i, List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                    "org.apache.spark.deploy.worker.Worker",
                     List.of("--host", "127.0.0.1", "--cores", "1", "--memory", workerMemory,
                             "--webui-port", Integer.toString(freePort()), "--work-dir", workDir.toString(),
                             masterUrl())));
@@ -417,7 +418,8 @@ public final class StandaloneCluster implements AutoCloseable {
         Set<String> seen = new HashSet<>();
         seen.add("META-INF/");
         seen.add("META-INF/MANIFEST.MF");
-        try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file, manifest)) {
+        try (OutputStream file = Files.newOutputStream(target);
+                JarOutputStream out = new JarOutputStream(file, manifest)) {
             for (String entry : classpath) {
                 Path root = Paths.get(entry);
                 if (!Files.isDirectory(root) || root.getFileName().toString().equals("test-classes")) {

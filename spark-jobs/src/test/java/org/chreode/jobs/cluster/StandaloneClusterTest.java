@@ -109,8 +109,8 @@ class StandaloneClusterTest extends SparkTestBase {
     @Test
     void launcherRunsOnTheCluster() throws Exception {
         String missing = launcherReady();
-        Assumptions.assumeTrue(missing == null, () -> "skipped: submit/chreode needs a packaged build (" + missing
-                + " is missing); run mvn -B -DskipTests package first");
+        Assumptions.assumeTrue(missing == null, () -> "skipped: submit/chreode needs a packaged build (missing: "
+                + missing + "); run mvn -B -DskipTests package first");
         assertRun(launched, "launcher-out");
     }
 
@@ -154,9 +154,25 @@ class StandaloneClusterTest extends SparkTestBase {
         if (!Files.isRegularFile(cp)) {
             return cp.toString();
         }
+        Path clusterJar;
         try (var jars = Files.list(root().resolve("spark-jobs/target"))) {
-            if (jars.noneMatch(p -> p.getFileName().toString().endsWith("-cluster.jar"))) {
-                return "spark-jobs/target/*-cluster.jar";
+            clusterJar = jars.filter(p -> p.getFileName().toString().endsWith("-cluster.jar")).findFirst()
+                    .orElse(null);
+        }
+        if (clusterJar == null) {
+            return "spark-jobs/target/*-cluster.jar";
+        }
+        // A jar older than the compiled classes would run stale code: treat it as missing.
+        var built = Files.getLastModifiedTime(clusterJar);
+        try (var classes = Files.walk(root().resolve("spark-jobs/target/classes"))) {
+            if (classes.anyMatch(p -> {
+                try {
+                    return Files.isRegularFile(p) && Files.getLastModifiedTime(p).compareTo(built) > 0;
+                } catch (IOException e) {
+                    return true;
+                }
+            })) {
+                return "an up-to-date " + clusterJar.getFileName() + " (older than target/classes)";
             }
         }
         return null;
