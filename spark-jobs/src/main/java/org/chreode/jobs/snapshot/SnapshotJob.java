@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
@@ -175,6 +176,9 @@ public final class SnapshotJob {
         return outcome;
     }
 
+    /** System property read by {@link #failFirstAttemptForTests()}. */
+    public static final String FAIL_FIRST_ATTEMPT = "chreode.test.failFirstAttempt";
+
     /** The body of the solve task. */
     private static final class SolveTask implements Function<Integer, SolveOutcome> {
         private static final long serialVersionUID = 1L;
@@ -190,6 +194,7 @@ public final class SnapshotJob {
 
         @Override
         public SolveOutcome call(Integer ignored) {
+            failFirstAttemptForTests();
             List<MemoryPoolMXBean> heap = heapPools();
             heap.forEach(MemoryPoolMXBean::resetPeakUsage);
             long t0 = System.nanoTime();
@@ -201,6 +206,19 @@ public final class SnapshotJob {
             } catch (RuntimeException e) {
                 return new SolveOutcome(null, e, peakHeap(heap), (System.nanoTime() - t0) / 1e9);
             }
+        }
+    }
+
+    /**
+     * Test hook for executor-failure tests: with the system property {@value #FAIL_FIRST_ATTEMPT} set to true in the
+     * executor JVM, the solve task's first attempt throws, so Spark must retry it (on a cluster, where
+     * {@code spark.task.maxFailures} is 4; local mode does not retry). Off unless the property is set.
+     */
+    static void failFirstAttemptForTests() {
+        TaskContext task = TaskContext.get();
+        if (Boolean.getBoolean(FAIL_FIRST_ATTEMPT) && task != null && task.attemptNumber() == 0) {
+            throw new IllegalStateException(FAIL_FIRST_ATTEMPT + ": failing the first attempt of the solve task "
+                    + "on purpose (stage " + task.stageId() + ", partition " + task.partitionId() + ")");
         }
     }
 
