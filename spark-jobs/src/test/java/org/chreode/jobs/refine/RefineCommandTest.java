@@ -86,6 +86,8 @@ class RefineCommandTest extends SparkTestBase {
         }
         assertEquals(1024, sources.size());
         assertEquals(1024, targets.size());
+        System.out.println("refine full gauss8->moons n=1024: mean cost " + total / 1024 + ", ratio to exact "
+                + total / 1024 / EXACT_MEAN);
         assertTrue(total <= 1.02 * EXACT_MEAN * 1024, "total " + total + " vs exact " + EXACT_MEAN * 1024);
 
         Dataset<Row> parquet = spark.read().parquet(out.resolve(RefineJob.PAIRS_PARQUET).toString());
