@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 SnapshotCommand.class,
                 TemporalCommand.class,
+                RefineCommand.class,
                 // ---- Register further commands here (CONTRACT.md "Launcher"). ----
                 DemoCommand.class,
                 CommandLine.HelpCommand.class

@@ -7,7 +7,8 @@ import java.util.List;
  * against a schema.
  *
  * @param idCol         cell identifier column ({@code --id-col})
- * @param roleCol       role column ({@code --role-col}); required for a snapshot
+ * @param roleCol       role column ({@code --role-col}); required for a snapshot; null = none (ids and features
+ *                      only, every cell intermediate)
  * @param fateCol       fate label column ({@code --fate-col})
  * @param fateRequired  whether a missing fate column is an error (true when the user named it explicitly)
  * @param features      explicit feature columns ({@code --features}); empty = not given
@@ -38,6 +39,11 @@ public record SnapshotColumns(String idCol, String roleCol, String fateCol, bool
     /** The contract's default names; features = every numeric column not named elsewhere. */
     public static SnapshotColumns defaults() {
         return new SnapshotColumns(DEFAULT_ID_COL, DEFAULT_ROLE_COL, DEFAULT_FATE_COL, false, List.of(), null);
+    }
+
+    /** Ids and features only (no role or fate column), e.g. for {@code refine}. */
+    public static SnapshotColumns featuresOnly(String idCol, List<String> features, String featurePrefix) {
+        return new SnapshotColumns(idCol, null, null, false, features, featurePrefix);
     }
 
     public SnapshotColumns withFeatures(List<String> names) {

@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * An AnnData {@code .h5ad} file is read on the driver by {@link H5adReader} into the same {@link SnapshotTable}
  * (see {@link #fromH5ad}).
  *
+ * <p>A null {@link SnapshotColumns#roleCol()} reads a table without a role column (every cell intermediate), for
+ * commands that need only ids and features ({@code refine}).
+ *
  * <p>Checks, each failing with one {@link InvalidInputException} sentence that names the column and cell: missing
  * id or role column, unknown feature column, a feature column that is not numeric, no feature column, an empty id,
  * a missing, NaN or infinite feature value, an unknown role value, duplicate cell ids.
@@ -212,14 +215,15 @@ public final class SnapshotTableReader {
         String idCol = obsColumns.contains(spec.idCol()) ? spec.idCol() : "obs_names";
         String[] ids = idCol.equals("obs_names") ? reader.obsNames()
                 : reader.obsColumn(spec.idCol(), "--id-col").strings();
-        if (!obsColumns.contains(spec.roleCol())) {
+        if (spec.roleCol() != null && !obsColumns.contains(spec.roleCol())) {
             throw new InvalidInputException("The .h5ad input '" + path + "' has no role column '" + spec.roleCol()
                     + "' in obs; obs columns present: " + (obsColumns.isEmpty() ? "(none)"
                     : String.join(", ", obsColumns)) + ". Set --role-col to name it (values initial, intermediate,"
                     + " terminal; empty = intermediate).");
         }
-        String[] roleText = reader.obsColumn(spec.roleCol(), "--role-col").strings();
-        String fateCol = obsColumns.contains(spec.fateCol()) ? spec.fateCol() : null;
+        String[] roleText = spec.roleCol() == null ? new String[n]
+                : reader.obsColumn(spec.roleCol(), "--role-col").strings();
+        String fateCol = spec.fateCol() != null && obsColumns.contains(spec.fateCol()) ? spec.fateCol() : null;
         if (fateCol == null && spec.fateRequired()) {
             reader.obsColumn(spec.fateCol(), "--fate-col"); // fails, listing the obs columns
         }
@@ -296,8 +300,10 @@ public final class SnapshotTableReader {
     public static ResolvedColumns resolve(StructType schema, SnapshotColumns spec) {
         List<String> names = Arrays.asList(schema.fieldNames());
         require(names, spec.idCol(), "id", "--id-col");
-        require(names, spec.roleCol(), "role", "--role-col");
-        String fateCol = names.contains(spec.fateCol()) ? spec.fateCol() : null;
+        if (spec.roleCol() != null) {
+            require(names, spec.roleCol(), "role", "--role-col");
+        }
+        String fateCol = spec.fateCol() != null && names.contains(spec.fateCol()) ? spec.fateCol() : null;
         if (fateCol == null && spec.fateRequired()) {
             require(names, spec.fateCol(), "fate", "--fate-col");
         }
@@ -400,7 +406,7 @@ public final class SnapshotTableReader {
         StructType schema = raw.schema();
         List<Column> select = new ArrayList<>();
         select.add(column(columns.idCol()).cast("string"));
-        select.add(column(columns.roleCol()).cast("string"));
+        select.add(columns.roleCol() == null ? lit(null).cast("string") : column(columns.roleCol()).cast("string"));
         select.add(columns.fateCol() == null ? lit(null).cast("string") : column(columns.fateCol()).cast("string"));
         for (String f : columns.features()) {
             Column c = column(f);
