@@ -169,10 +169,19 @@ public final class SnapshotTableReader {
      * to a local temporary file first).
      */
     private SnapshotTable readH5ad(String path, SnapshotColumns spec) {
+        return withLocalH5ad(path, hadoopConf(), reader -> fromH5ad(path, reader, spec));
+    }
+
+    /**
+     * Opens the AnnData file {@code path} (on any Hadoop file system: a non-local one is copied to a local temporary
+     * file first, deleted afterwards) and applies {@code body} to it.
+     */
+    public static <T> T withLocalH5ad(String path, Configuration conf,
+                                      java.util.function.Function<H5adReader, T> body) {
         java.io.File tmp = null;
         try {
             Path p = new Path(path);
-            FileSystem fs = p.getFileSystem(hadoopConf());
+            FileSystem fs = p.getFileSystem(conf);
             java.nio.file.Path local;
             String scheme = p.toUri().getScheme();
             if (scheme == null || scheme.equals("file")) {
@@ -183,7 +192,7 @@ public final class SnapshotTableReader {
                 local = tmp.toPath();
             }
             try (H5adReader reader = H5adReader.open(local)) {
-                return fromH5ad(path, reader, spec);
+                return body.apply(reader);
             }
         } catch (io.jhdf.exceptions.HdfException e) {
             throw new InvalidInputException("Cannot read '" + path + "' as HDF5/AnnData: " + e.getMessage() + ".");

@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.chreode.jobs.ChreodeVersion;
 import org.chreode.jobs.Failures;
 import org.chreode.jobs.io.AtomicOutput;
+import org.chreode.jobs.io.H5adResultWriter;
 import org.chreode.jobs.io.SnapshotColumns;
 import org.chreode.jobs.io.SnapshotOutputWriter;
 import org.chreode.jobs.io.SnapshotTableReader;
@@ -130,6 +131,10 @@ public final class SnapshotJob {
         try (AtomicOutput out = AtomicOutput.open(request.output(), request.overwrite(),
                 spark.sparkContext().hadoopConfiguration())) {
             SnapshotOutputWriter.writeCells(spark, out, result);
+            if (table.format() == SnapshotTableReader.Format.H5AD) {
+                H5adResultWriter.write(out, table, request.columns(), result,
+                        spark.sparkContext().hadoopConfiguration());
+            }
             long written = System.nanoTime();
             run = runJson(spark, request, table, result, outcome, out.path(),
                     new long[] {start, read, solved, written});
@@ -323,8 +328,13 @@ public final class SnapshotJob {
 
         Map<String, Object> output = new LinkedHashMap<>();
         output.put("path", outputPath);
-        output.put("files", List.of(SnapshotOutputWriter.CELLS_CSV, SnapshotOutputWriter.CELLS_PARQUET,
-                SnapshotOutputWriter.RUN_JSON, SnapshotReport.REPORT_HTML));
+        List<String> files = new java.util.ArrayList<>(List.of(SnapshotOutputWriter.CELLS_CSV,
+                SnapshotOutputWriter.CELLS_PARQUET));
+        if (table.format() == SnapshotTableReader.Format.H5AD) {
+            files.add(H5adResultWriter.CELLS_H5AD);
+        }
+        files.addAll(List.of(SnapshotOutputWriter.RUN_JSON, SnapshotReport.REPORT_HTML));
+        output.put("files", files);
         output.put("columns", SnapshotOutputWriter.columnNames(result));
         run.put("output", output);
 

@@ -248,6 +248,69 @@ class H5adSnapshotTest extends SparkTestBase {
     }
 
     @Test
+    void cliWritesCellsH5adWithTheResultsAsObsColumns() throws Exception {
+        Path h5ad = writeH5ad("small.h5ad", null);
+        Path output = dir.resolve("out");
+        String[] r = cli("snapshot", "--input", h5ad.toString(), "--output", output.toString(), "--obsm", "X_pca",
+                "--stages", "3");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(Files.readString(output.resolve("run.json")).contains("\"cells.h5ad\""));
+        List<String> csv = Files.readAllLines(output.resolve("cells.csv"));
+        String[] header = csv.get(0).split(",", -1);
+        try (H5adReader back = H5adReader.open(output.resolve("cells.h5ad"))) {
+            assertArrayEquals(IDS, back.obsNames());
+            List<String> obsColumns = back.obsColumns();
+            assertEquals(List.of("role", "fate"), obsColumns.subList(0, 2));
+            assertEquals(List.of(header).subList(2, header.length), obsColumns.subList(2, obsColumns.size()));
+            assertTrue(obsColumns.contains("fate_A") && obsColumns.contains("mean_absorption_time"), "" + obsColumns);
+            boolean sawNaN = false;
+            for (int c = 2; c < header.length; c++) {
+                H5adReader.ObsColumn col = back.obsColumn(header[c], null);
+                assertTrue(col.numeric(), header[c]);
+                for (int i = 0; i < IDS.length; i++) {
+                    String text = csv.get(i + 1).split(",", -1)[c];
+                    double expected = text.isEmpty() ? Double.NaN : Double.parseDouble(text);
+                    sawNaN |= Double.isNaN(expected);
+                    assertEquals(expected, col.numbers()[i], 0.0, header[c] + " of " + IDS[i]);
+                }
+            }
+            assertTrue(sawNaN, "the fixture has undefined values (e.g. mean absorption time of terminal cells)");
+            // input obs columns come along: role (categorical with a missing code) and fate (strings)
+            String[] roles = back.obsColumn("role", null).strings();
+            assertEquals("initial", roles[0]);
+            assertEquals(null, roles[5]);
+            assertEquals("terminal", roles[15]);
+            assertEquals("A", back.obsColumn("fate", null).strings()[14]);
+            assertEquals(List.of("X_pca"), back.obsmKeys());
+            double[][] xy = back.obsm("X_pca").toRows();
+            for (int i = 0; i < IDS.length; i++) {
+                assertArrayEquals(XY[i], xy[i], 0.0);
+            }
+            assertArrayEquals(new String[] {"g1", "g2", "g3"}, back.varNames());
+        }
+        // the file is a valid snapshot input itself
+        SnapshotTable again = read(output.resolve("cells.h5ad"), SnapshotColumns.defaults());
+        assertArrayEquals(IDS, again.input().cellIds());
+    }
+
+    @Test
+    void useXPutsTheDenseFeaturesInX() throws Exception {
+        Path h5ad = writeH5ad("small.h5ad", null);
+        Path output = dir.resolve("outx");
+        String[] r = cli("snapshot", "--input", h5ad.toString(), "--output", output.toString(), "--use-x",
+                "--stages", "3");
+        assertEquals("0", r[0], r[2]);
+        try (H5adReader back = H5adReader.open(output.resolve("cells.h5ad"))) {
+            assertEquals(List.of(), back.obsmKeys());
+            assertArrayEquals(new String[] {"g1", "g2", "g3"}, back.varNames());
+            double[][] x = back.x().toRows();
+            for (int i = 0; i < IDS.length; i++) {
+                assertArrayEquals(new double[] {XY[i][0], 0, XY[i][1]}, x[i], 0.0);
+            }
+        }
+    }
+
+    @Test
     void cliRunsSnapshotOnAnH5ad() throws Exception {
         Path h5ad = writeH5ad("small.h5ad", null);
         Path output = dir.resolve("out");
