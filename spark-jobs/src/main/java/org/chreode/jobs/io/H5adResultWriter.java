@@ -22,7 +22,7 @@ import io.jhdf.api.WritableNode;
 /**
  * Writes {@code cells.h5ad}: the results of a snapshot run on a {@code .h5ad} input as an AnnData file (anndata
  * on-disk format, written with jhdf). obs = the input's obs names as index, the input's obs columns (numeric ones
- * as float64 arrays, text ones as categoricals with code -1 for missing; a column whose encoding cannot be read is
+ * as float64 arrays, text ones as string arrays ("" for missing); a column whose encoding cannot be read is
  * left out, and one named like a result column is replaced by it), then the result columns (pseudotime,
  * expected_stage, potency, fate_&lt;label&gt;..., p_unknown, mean_absorption_time) as float64 arrays (NaN where
  * undefined). var = the input's var names (left out when the input has none). The features the run used go
@@ -138,7 +138,7 @@ public final class H5adResultWriter {
                 if (c.numeric()) {
                     encoding(obs.putDataset(c.name(), c.numbers()), "array", "0.2.0");
                 } else {
-                    writeCategorical(obs, c.name(), c.strings());
+                    writeText(obs, c.name(), c.strings());
                 }
                 order.add(c.name());
             }
@@ -174,21 +174,17 @@ public final class H5adResultWriter {
         }
     }
 
-    /** A text column as an AnnData categorical (categories in first-seen order; code -1 = missing). */
-    private static void writeCategorical(WritableGroup obs, String name, String[] values) {
-        Map<String, Integer> codes = new LinkedHashMap<>();
-        int[] c = new int[values.length];
+    /**
+     * A text column as an AnnData string array (missing values as ""). Not a categorical: anndata needs the
+     * categorical's {@code ordered} attribute as an HDF5 boolean enum, which jhdf 0.9.4 does not write (pandas then
+     * refuses the file; checked with anndata 0.8).
+     */
+    private static void writeText(WritableGroup obs, String name, String[] values) {
+        String[] text = new String[values.length];
         for (int i = 0; i < values.length; i++) {
-            String v = values[i];
-            c[i] = v == null ? -1 : codes.computeIfAbsent(v, k -> codes.size());
+            text[i] = values[i] == null ? "" : values[i];
         }
-        WritableGroup g = obs.putGroup(name);
-        encoding(g, "categorical", "0.2.0");
-        g.putAttribute("ordered", false);
-        g.putDataset("codes", c);
-        String[] categories = codes.keySet().toArray(new String[0]);
-        encoding(g.putDataset("categories", categories.length == 0 ? new String[] {""} : categories),
-                "string-array", "0.2.0");
+        encoding(obs.putDataset(name, text.length == 0 ? new String[] {""} : text), "string-array", "0.2.0");
     }
 
     private static void encoding(WritableNode node, String type, String version) {

@@ -275,10 +275,10 @@ class H5adSnapshotTest extends SparkTestBase {
                 }
             }
             assertTrue(sawNaN, "the fixture has undefined values (e.g. mean absorption time of terminal cells)");
-            // input obs columns come along: role (categorical with a missing code) and fate (strings)
+            // input obs columns come along as string arrays: role (its missing code becomes "") and fate
             String[] roles = back.obsColumn("role", null).strings();
             assertEquals("initial", roles[0]);
-            assertEquals(null, roles[5]);
+            assertEquals("", roles[5]);
             assertEquals("terminal", roles[15]);
             assertEquals("A", back.obsColumn("fate", null).strings()[14]);
             assertEquals(List.of("X_pca"), back.obsmKeys());
