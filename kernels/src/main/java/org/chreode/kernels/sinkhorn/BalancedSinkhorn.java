@@ -1,8 +1,6 @@
 package org.chreode.kernels.sinkhorn;
 
 import java.util.Arrays;
-import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 import org.chreode.kernels.common.Convergence;
 import org.chreode.kernels.common.InvalidInputException;
@@ -57,7 +55,6 @@ public final class BalancedSinkhorn {
     /** Scalings beyond this factor (or below its inverse) are absorbed into the potentials and K̃ is rebuilt. */
     public static final double ABSORPTION_THRESHOLD = 1e6;
 
-    private static final int PARALLEL_WORK = 1 << 14;
 
     private final double epsilon;
     private final double tolerance;
@@ -134,20 +131,7 @@ public final class BalancedSinkhorn {
          * @throws InvalidInputException if its shape differs from the potentials'
          */
         public double[][] coupling(double[][] cost) {
-            if (cost == null || cost.length != f.length || (cost.length > 0 && cost[0].length != g.length)) {
-                throw new InvalidInputException("Coupling needs the " + f.length + " x " + g.length
-                        + " cost matrix the potentials were solved for.");
-            }
-            double[][] plan = new double[f.length][g.length];
-            forEachRow(f.length, g.length, i -> {
-                if (f[i] != Double.NEGATIVE_INFINITY) {
-                    for (int j = 0; j < g.length; j++) {
-                        plan[i][j] = g[j] == Double.NEGATIVE_INFINITY ? 0.0
-                                : Math.exp((f[i] + g[j] - cost[i][j]) / epsilon);
-                    }
-                }
-            });
-            return plan;
+            return DenseEntropicPlans.fromPotentials(cost, f, g, epsilon);
         }
     }
 
@@ -206,11 +190,6 @@ public final class BalancedSinkhorn {
         return s;
     }
 
-    /** Runs {@code body} for rows 0..rows-1, in parallel when the work (rows × cols) is large. */
-    static void forEachRow(int rows, int cols, IntConsumer body) {
-        IntStream range = IntStream.range(0, rows);
-        ((long) rows * cols >= PARALLEL_WORK ? range.parallel() : range).forEach(body);
-    }
 
     /** Mutable state of one solve (never shared, never stored in the settings object). */
     private final class Run {
@@ -305,7 +284,7 @@ public final class BalancedSinkhorn {
          * a zero, infinite or NaN denominator (out is then unusable).
          */
         private boolean scale(double[][] kern, double[] in, double[] target, double[] out) {
-            forEachRow(kern.length, in.length, r -> {
+            DenseEntropicPlans.forEachRow(kern.length, in.length, r -> {
                 if (target[r] == 0) {
                     out[r] = 0.0;
                 } else {
@@ -347,7 +326,7 @@ public final class BalancedSinkhorn {
             double[] scaling = rows ? u : v;
             int count = rows ? n : m;
             int len = rows ? m : n;
-            forEachRow(count, len, r -> {
+            DenseEntropicPlans.forEachRow(count, len, r -> {
                 if (target[r] == 0) {
                     return;
                 }
@@ -377,14 +356,14 @@ public final class BalancedSinkhorn {
 
         /** K̃_ij = exp((f̂_i + ĝ_j − C_ij)/ε), and its transpose. */
         private void rebuild() {
-            forEachRow(n, m, i -> {
+            DenseEntropicPlans.forEachRow(n, m, i -> {
                 double[] row = k[i];
                 for (int j = 0; j < m; j++) {
                     double z = fHat[i] + gHat[j];
                     row[j] = z == Double.NEGATIVE_INFINITY ? 0.0 : Math.exp((z - cost[i][j]) / epsilon);
                 }
             });
-            forEachRow(m, n, j -> {
+            DenseEntropicPlans.forEachRow(m, n, j -> {
                 double[] col = kt[j];
                 for (int i = 0; i < n; i++) {
                     col[i] = k[i][j];
@@ -413,7 +392,7 @@ public final class BalancedSinkhorn {
 
         private double marginalError(double[][] kern, double[] in, double[] outer, double[] target) {
             double[] diff = new double[kern.length];
-            forEachRow(kern.length, in.length, r -> {
+            DenseEntropicPlans.forEachRow(kern.length, in.length, r -> {
                 double[] row = kern[r];
                 double s = 0;
                 for (int c = 0; c < row.length; c++) {

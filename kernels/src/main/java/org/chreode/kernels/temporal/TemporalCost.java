@@ -2,6 +2,7 @@ package org.chreode.kernels.temporal;
 
 import java.util.Arrays;
 
+import org.chreode.kernels.sinkhorn.DenseEntropicPlans;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.geometry.CostNormalization;
 
@@ -89,7 +90,7 @@ public final class TemporalCost {
         if (total <= p) {
             // Gram G = X Xᵀ = U S² Uᵀ: scores U·S = eigenvectors × sqrt(eigenvalues).
             double[][] gram = new double[total][total];
-            UnbalancedSinkhorn.forEachRow(total, total * p, r -> {
+            DenseEntropicPlans.forEachRow(total, total * p, r -> {
                 for (int s = 0; s <= r; s++) {
                     double d = 0;
                     double[] xr = x[r];
@@ -160,7 +161,7 @@ public final class TemporalCost {
                     "must be one of mean, median, none for temporal costs");
         }
         double[][] c = new double[n][m];
-        UnbalancedSinkhorn.forEachRow(n, m * d, i -> {
+        DenseEntropicPlans.forEachRow(n, m * d, i -> {
             double[] x = source[i];
             for (int j = 0; j < m; j++) {
                 double[] y = target[j];

@@ -1,11 +1,10 @@
 package org.chreode.kernels.temporal;
 
 import java.util.Arrays;
-import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
 import org.chreode.kernels.common.Convergence;
 import org.chreode.kernels.common.InvalidInputException;
+import org.chreode.kernels.sinkhorn.DenseEntropicPlans;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.common.NumericalInstabilityException;
 
@@ -61,7 +60,6 @@ public final class UnbalancedSinkhorn {
     /** Iteration cap; one iteration costs two passes over the cost. */
     public static final int DEFAULT_MAX_ITERATIONS = 10_000;
 
-    private static final int PARALLEL_WORK = 1 << 15;
 
     private final double epsilon;
     private final double tauA;
@@ -193,11 +191,7 @@ public final class UnbalancedSinkhorn {
          * @throws InvalidInputException if its shape differs from the potentials'
          */
         public double[][] coupling(double[][] cost) {
-            if (cost == null || cost.length != f.length || (cost.length > 0 && cost[0].length != g.length)) {
-                throw new InvalidInputException("The coupling needs the " + f.length + " x " + g.length
-                        + " cost matrix the potentials were solved for.");
-            }
-            return plan(cost, f, g, epsilon);
+            return DenseEntropicPlans.fromPotentials(cost, f, g, epsilon);
         }
 
         /** The coupling with row (source) and column (target) ids. */
@@ -275,26 +269,6 @@ public final class UnbalancedSinkhorn {
         }
     }
 
-    static void forEachRow(int rows, int cols, IntConsumer body) {
-        IntStream range = IntStream.range(0, rows);
-        ((long) rows * cols >= PARALLEL_WORK ? range.parallel() : range).forEach(body);
-    }
-
-    static double[][] plan(double[][] cost, double[] f, double[] g, double epsilon) {
-        int n = f.length;
-        int m = g.length;
-        double[][] plan = new double[n][m];
-        forEachRow(n, m, i -> {
-            if (f[i] != Double.NEGATIVE_INFINITY) {
-                for (int j = 0; j < m; j++) {
-                    plan[i][j] = g[j] == Double.NEGATIVE_INFINITY ? 0.0
-                            : Math.exp((f[i] + g[j] - cost[i][j]) / epsilon);
-                }
-            }
-        });
-        return plan;
-    }
-
     /** Mutable state of one solve. */
     private final class Run {
         private final double[][] cost;
@@ -315,7 +289,7 @@ public final class UnbalancedSinkhorn {
             n = a.length;
             m = b.length;
             costT = new double[m][n];
-            forEachRow(m, n, j -> {
+            DenseEntropicPlans.forEachRow(m, n, j -> {
                 for (int i = 0; i < n; i++) {
                     costT[j][i] = cost[i][j];
                 }
@@ -380,7 +354,7 @@ public final class UnbalancedSinkhorn {
             double[] cols = new double[m];
             double[] ff = f;
             double[] gg = g;
-            forEachRow(n, m, i -> {
+            DenseEntropicPlans.forEachRow(n, m, i -> {
                 if (ff[i] == Double.NEGATIVE_INFINITY) {
                     return;
                 }
@@ -392,7 +366,7 @@ public final class UnbalancedSinkhorn {
                 }
                 rows[i] = s;
             });
-            forEachRow(m, n, j -> {
+            DenseEntropicPlans.forEachRow(m, n, j -> {
                 if (gg[j] == Double.NEGATIVE_INFINITY) {
                     return;
                 }
@@ -439,7 +413,7 @@ public final class UnbalancedSinkhorn {
          */
         private void update(double[][] c, double[] other, double[] logW, double tau, double[] out) {
             int len = other.length;
-            forEachRow(c.length, len, r -> {
+            DenseEntropicPlans.forEachRow(c.length, len, r -> {
                 if (logW[r] == Double.NEGATIVE_INFINITY) {
                     out[r] = Double.NEGATIVE_INFINITY;
                     return;

@@ -172,7 +172,7 @@ class FrlcSolverTest {
                 c[i][j] = SquaredEuclidean.cost(x[i], y[j]);
             }
         }
-        int[] perm = Hungarian.solve(c);
+        int[] perm = LinearAssignment.solve(c);
         double exact = 0;
         for (int i = 0; i < n; i++) {
             exact += c[i][perm[i]] / n;

@@ -53,18 +53,6 @@ class LinearAssignmentTest {
         }
     }
 
-    @Test
-    void agreesWithTheTestHungarianOnLargerMatrices() {
-        Random rnd = new Random(4);
-        double[][] c = new double[150][150];
-        for (double[] row : c) {
-            for (int j = 0; j < row.length; j++) {
-                row[j] = rnd.nextDouble();
-            }
-        }
-        assertEquals(cost(c, Hungarian.solve(c)), cost(c, LinearAssignment.solve(c)), 1e-9);
-    }
-
     /** README "intended test": the exact squared-Euclidean assignment of gauss8 -> moons n = 1024. */
     @Test
     void reproducesTheExactGauss8ToMoonsCost() throws java.io.IOException {
