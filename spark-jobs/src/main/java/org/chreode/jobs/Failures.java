@@ -71,4 +71,24 @@ public final class Failures {
     private static String oneParagraph(String s) {
         return s.replaceAll("\\s*\\R\\s*", " ").trim();
     }
+
+    /** The body of a Spark application that may throw checked exceptions. */
+    @FunctionalInterface
+    public interface JobBody<T> {
+        T run() throws Exception;
+    }
+
+    /**
+     * Runs an application body: any failure is turned into its user-facing form ({@link #userFacing}) and the Spark
+     * job description is cleared afterwards, whatever happened.
+     */
+    public static <T> T runJob(org.apache.spark.sql.SparkSession spark, JobBody<T> body) {
+        try {
+            return body.run();
+        } catch (Exception e) {
+            throw userFacing(e);
+        } finally {
+            spark.sparkContext().setJobDescription(null);
+        }
+    }
 }

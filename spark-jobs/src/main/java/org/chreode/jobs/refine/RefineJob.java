@@ -108,13 +108,7 @@ public final class RefineJob {
     }
 
     public static Report run(SparkSession spark, Request request) {
-        try {
-            return runUnwrapped(spark, request);
-        } catch (Exception e) {
-            throw Failures.userFacing(e);
-        } finally {
-            spark.sparkContext().setJobDescription(null);
-        }
+        return Failures.runJob(spark, () -> runUnwrapped(spark, request));
     }
 
     private static Report runUnwrapped(SparkSession spark, Request request) throws IOException {

@@ -101,13 +101,7 @@ public final class PartitionedSnapshotJob {
 
     /** Reads, solves partitioned, writes outputs (cells.csv, cells.parquet, fate_spread.csv, run.json). */
     public static SnapshotJob.Report run(SparkSession spark, SnapshotJob.Request request, Partitioning partitioning) {
-        try {
-            return runUnwrapped(spark, request, partitioning);
-        } catch (Exception e) {
-            throw Failures.userFacing(e);
-        } finally {
-            spark.sparkContext().setJobDescription(null);
-        }
+        return Failures.runJob(spark, () -> runUnwrapped(spark, request, partitioning));
     }
 
     /**
