@@ -29,7 +29,7 @@ public final class PartitionFidelity {
         int cores = Runtime.getRuntime().availableProcessors();
         SparkSession spark = SparkSession.builder().master("local[" + Math.min(2, cores) + "]")
                 .appName("partition-fidelity").config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1").getOrCreate();
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.maxResultSize", "0").getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         long g0 = System.nanoTime();
         DemoSnapshot demo = BranchingSnapshotGenerator.builder().cells(cells).fates(fates).dim(dim).seed(seed)
