@@ -16,7 +16,7 @@ import org.chreode.kernels.geometry.CostNormalization;
  * costs do not depend on them. Computed exactly from the eigen-decomposition (cyclic Jacobi) of the smaller of the
  * Gram matrix X_c X_cᵀ (N × N, N = n + m cells) and the covariance X_cᵀ X_c (p × p); time O(N p min(N, p) +
  * min(N, p)³), memory O(min(N, p)²). Intended for pairs of up to a few thousand cells or features; a randomised
- * PCA for large pairs is later work. WOT's doubly-centred variant (§2.2) is not implemented.
+ * PCA for large pairs is later work. WOT's doubly-centred variant (§2.2) is not offered yet (issue 6).
  *
  * <p><b>Cost</b> ({@link #squaredEuclidean}): C_ij = ‖x_i − y_j‖² (from differences, clipped at 0), then divided
  * by a scale s: {@code MEAN} = mean of all n × m entries (moscot default {@code scale_cost="mean"}), {@code MEDIAN}
