@@ -1,7 +1,5 @@
 package org.chreode.jobs.cli;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.chreode.jobs.SparkSessions;
@@ -40,17 +38,8 @@ public final class RefineCommand implements Callable<Integer> {
     @Mixin
     RunOptions run = new RunOptions();
 
-    @Option(names = "--id-col", paramLabel = "NAME", defaultValue = SnapshotColumns.DEFAULT_ID_COL,
-            description = "Cell id column of both tables. Default: ${DEFAULT-VALUE}.")
-    String idCol;
-
-    @Option(names = "--features", split = ",", paramLabel = "COL",
-            description = "Feature columns, comma-separated. Default: every numeric column except the id.")
-    List<String> features = new ArrayList<>();
-
-    @Option(names = "--feature-prefix", paramLabel = "PREFIX",
-            description = "Use every column whose name starts with PREFIX as a feature. Default: none.")
-    String featurePrefix;
+    @Mixin
+    FeatureOptions columns = new FeatureOptions();
 
     @Option(names = "--mode", paramLabel = "full|lowrank", defaultValue = "full",
             description = "full: bijection by Hierarchical Refinement; lowrank: FRLC factors. Default: ${DEFAULT-VALUE}.")
@@ -96,7 +85,7 @@ public final class RefineCommand implements Callable<Integer> {
         RefineJob.Params params = new RefineJob.Params(RefineJob.Mode.parse(mode), rank, maxBase, maxRank, seed,
                 allowUnequalSizes);
         return new RefineJob.Request(source, target, output, run.overwrite,
-                SnapshotColumns.featuresOnly(idCol, features, featurePrefix), params,
+                SnapshotColumns.featuresOnly(columns.idCol, columns.features, columns.featurePrefix), params,
                 RunOptions.commandLine(spec.commandLine()));
     }
 }

@@ -1,7 +1,5 @@
 package org.chreode.jobs.cli;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.chreode.jobs.SparkSessions;
@@ -47,9 +45,11 @@ public final class SnapshotCommand implements Callable<Integer> {
     @Mixin
     RunOptions run = new RunOptions();
 
-    @Option(names = "--id-col", paramLabel = "NAME", defaultValue = SnapshotColumns.DEFAULT_ID_COL,
-            description = "Cell id column. Default: ${DEFAULT-VALUE}.")
-    String idCol;
+    @Mixin
+    FeatureOptions columns = new FeatureOptions();
+
+    @Mixin
+    AnnDataOptions annData = new AnnDataOptions();
 
     @Option(names = "--role-col", paramLabel = "NAME", defaultValue = SnapshotColumns.DEFAULT_ROLE_COL,
             description = "Role column (initial/intermediate/terminal; empty = intermediate). Default: ${DEFAULT-VALUE}.")
@@ -58,22 +58,6 @@ public final class SnapshotCommand implements Callable<Integer> {
     @Option(names = "--fate-col", paramLabel = "NAME", defaultValue = SnapshotColumns.DEFAULT_FATE_COL,
             description = "Fate label column of terminal cells (optional unless given). Default: ${DEFAULT-VALUE}.")
     String fateCol;
-
-    @Option(names = "--features", split = ",", paramLabel = "COL",
-            description = "Feature columns, comma-separated. Default: every numeric column not named elsewhere.")
-    List<String> features = new ArrayList<>();
-
-    @Option(names = "--feature-prefix", paramLabel = "PREFIX",
-            description = "Use every column whose name starts with PREFIX as a feature. Default: none.")
-    String featurePrefix;
-
-    @Option(names = "--obsm", paramLabel = "KEY", defaultValue = SnapshotColumns.DEFAULT_OBSM,
-            description = ".h5ad input: the obsm embedding used as features. Default: ${DEFAULT-VALUE}.")
-    String obsm;
-
-    @Option(names = "--use-x", description = ".h5ad input: use X (dense or sparse CSR/CSC) as the features instead of"
-            + " obsm. Default: off.")
-    boolean useX;
 
     @Mixin
     SolverOptions solver = new SolverOptions();
@@ -122,13 +106,9 @@ public final class SnapshotCommand implements Callable<Integer> {
     public SnapshotColumns columns() {
         boolean fateExplicit = spec != null && spec.commandLine().getParseResult() != null
                 && spec.commandLine().getParseResult().hasMatchedOption("--fate-col");
-        boolean obsmExplicit = spec != null && spec.commandLine().getParseResult() != null
-                && spec.commandLine().getParseResult().hasMatchedOption("--obsm");
-        if (useX && obsmExplicit) {
-            throw new InvalidInputException("Give either --obsm or --use-x, not both: they choose where the features"
-                    + " of a .h5ad input come from.");
-        }
-        return new SnapshotColumns(idCol, roleCol, fateCol, fateExplicit, features, featurePrefix, obsm, useX);
+        annData.check(spec == null ? null : spec.commandLine());
+        return new SnapshotColumns(columns.idCol, roleCol, fateCol, fateExplicit, columns.features, columns.featurePrefix,
+                annData.obsm, annData.useX);
     }
 
     /** The kernel settings these options describe; bad values fail with {@link InvalidInputException}. */

@@ -1,7 +1,5 @@
 package org.chreode.jobs.cli;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.chreode.jobs.SparkSessions;
@@ -41,9 +39,11 @@ public final class TemporalCommand implements Callable<Integer> {
     @Mixin
     RunOptions run = new RunOptions();
 
-    @Option(names = "--id-col", paramLabel = "NAME", defaultValue = "cell_id",
-            description = "Cell id column (.h5ad: obs column if present, else obs names). Default: ${DEFAULT-VALUE}.")
-    String idCol;
+    @Mixin
+    FeatureOptions columns = new FeatureOptions();
+
+    @Mixin
+    AnnDataOptions annData = new AnnDataOptions();
 
     @Option(names = "--time-col", paramLabel = "NAME", defaultValue = "day",
             description = "Numeric time column. Default: ${DEFAULT-VALUE}.")
@@ -56,21 +56,6 @@ public final class TemporalCommand implements Callable<Integer> {
     @Option(names = "--no-cell-types", description = "Use no cell-type column: write only couplings, growth and"
             + " run.json. Default: off.")
     boolean noCellTypes;
-
-    @Option(names = "--features", split = ",", paramLabel = "COL",
-            description = "Feature columns, comma-separated. Default: every numeric column not named elsewhere.")
-    List<String> features = new ArrayList<>();
-
-    @Option(names = "--feature-prefix", paramLabel = "PREFIX",
-            description = "Use every column whose name starts with PREFIX as a feature. Default: none.")
-    String featurePrefix;
-
-    @Option(names = "--obsm", paramLabel = "KEY", defaultValue = "X_pca",
-            description = ".h5ad input: the obsm embedding used as features. Default: ${DEFAULT-VALUE}.")
-    String obsm;
-
-    @Option(names = "--use-x", description = ".h5ad input: use X as the features instead of obsm. Default: off.")
-    boolean useX;
 
     @Option(names = "--pairs", paramLabel = "T0:T1,...",
             description = "Time pairs to solve, e.g. 10:10.5,10.5:11. Default: consecutive time points.")
@@ -141,9 +126,9 @@ public final class TemporalCommand implements Callable<Integer> {
         if (pairs != null) {
             TemporalJob.parsePairs(pairs); // syntax errors before Spark starts
         }
-        TemporalTableReader.Columns columns = new TemporalTableReader.Columns(idCol, timeCol,
-                noCellTypes ? null : cellTypeCol, features, featurePrefix, obsm, useX);
-        return new TemporalJob.Request(input, output, run.overwrite, columns, params, pairs,
+        TemporalTableReader.Columns selection = new TemporalTableReader.Columns(columns.idCol, timeCol,
+                noCellTypes ? null : cellTypeCol, columns.features, columns.featurePrefix, annData.obsm, annData.useX);
+        return new TemporalJob.Request(input, output, run.overwrite, selection, params, pairs,
                 RunOptions.commandLine(spec.commandLine()));
     }
 
