@@ -62,7 +62,7 @@ class DistributedRefinementTest extends SparkTestBase {
         try {
             HierarchicalRefinementPlan plan = SOLVER.plan(xs.length, ys.length);
             return maxTasks > 0 ? DistributedRefinement.run(jsc, points, plan, maxTasks)
-                    : DistributedRefinement.run(jsc, points, plan);
+                    : DistributedRefinement.run(jsc, points, plan);  // 0: the default grouping
         } finally {
             points.destroy();
         }
@@ -76,23 +76,23 @@ class DistributedRefinementTest extends SparkTestBase {
         assertEquals(3, r.levelSeconds().length);
     }
 
-    /** Default grouping: at most 2 × defaultParallelism = 4 tasks per level. */
+    /** One task per block: 1, 8 and 64 tasks. */
     @Test
-    void defaultGroupingGivesTheSinglePairs() {
-        DistributedRefinement.Outcome outcome = distributed(x, y, 0);
-        assertSamePairs(outcome);
-        assertArrayEquals(new int[] {1, 4, 4}, outcome.tasksPerLevel());
-        System.out.println("distributed HiRef [8, 8, 16] level seconds "
-                + Arrays.toString(outcome.result().levelSeconds()) + ", tasks " + Arrays.toString(
-                outcome.tasksPerLevel()));
-    }
-
-    /** One task per block, and an uneven grouping (8 blocks in 3 slices, 64 in 3). */
-    @Test
-    void oneTaskPerBlockAndUnevenSlicesGiveTheSamePairs() {
+    void oneTaskPerBlockGivesTheSinglePairs() {
         DistributedRefinement.Outcome perBlock = distributed(x, y, 64);
         assertSamePairs(perBlock);
         assertArrayEquals(new int[] {1, 8, 64}, perBlock.tasksPerLevel());
+        System.out.println("distributed HiRef [8, 8, 16] level seconds "
+                + Arrays.toString(perBlock.result().levelSeconds()) + ", tasks " + Arrays.toString(
+                perBlock.tasksPerLevel()));
+    }
+
+    /**
+     * Uneven grouping (8 blocks in 3 slices, 64 in 3). The default, at most 2 × defaultParallelism tasks, is checked
+     * through the CLI in {@link RefineCommandTest}.
+     */
+    @Test
+    void unevenSlicesGiveTheSamePairs() {
         DistributedRefinement.Outcome uneven = distributed(x, y, 3);
         assertSamePairs(uneven);
         assertArrayEquals(new int[] {1, 3, 3}, uneven.tasksPerLevel());
