@@ -249,6 +249,7 @@ public final class RefineJob {
                 .withSeed(params.seed()).withUnequalSizes(params.allowUnequalSizes());
     }
 
+    /** The single task of {@code --mode lowrank}: one FRLC solve on the broadcast points. */
     private static final class SolveTask implements Function<Integer, Outcome> {
         private static final long serialVersionUID = 1L;
         private final Broadcast<double[][][]> data;
