@@ -19,9 +19,10 @@ public final class HierarchicalRefinementResult {
     private final double totalCost;
     private final RankSchedule schedule;
     private final double[] levelSeconds;
+    private final int[] blocksPerLevel;
 
     HierarchicalRefinementResult(int[] targetOf, int m, double totalCost, RankSchedule schedule,
-                                 double[] levelSeconds) {
+                                 double[] levelSeconds, int[] blocksPerLevel) {
         this.targetOf = targetOf.clone();
         this.sourceOf = new int[m];
         java.util.Arrays.fill(sourceOf, -1);
@@ -36,6 +37,7 @@ public final class HierarchicalRefinementResult {
         this.totalCost = totalCost;
         this.schedule = schedule;
         this.levelSeconds = levelSeconds.clone();
+        this.blocksPerLevel = blocksPerLevel.clone();
     }
 
     /** targetOf[i] = target matched to source i, or −1 if source i was subsampled away (n &gt; m only). */
@@ -77,5 +79,13 @@ public final class HierarchicalRefinementResult {
      */
     public double[] levelSeconds() {
         return levelSeconds.clone();
+    }
+
+    /**
+     * Number of independent blocks per stage, aligned with {@link #levelSeconds()}: the blocks entering each low-rank
+     * level (1 at the root level), then the number of base blocks solved exactly.
+     */
+    public int[] blocksPerLevel() {
+        return blocksPerLevel.clone();
     }
 }

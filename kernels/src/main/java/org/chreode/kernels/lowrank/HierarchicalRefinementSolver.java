@@ -3,7 +3,6 @@ package org.chreode.kernels.lowrank;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import org.chreode.kernels.common.InvalidInputException;
 
@@ -30,8 +29,14 @@ import org.chreode.kernels.common.InvalidInputException;
  * improvement measured in spec §7 (+1.0 % instead of +1.6 % at n = 1024).
  *
  * <p><b>The low-rank solve.</b> {@link FrlcSolver} (FRLC) with τ_in = ∞, i.e. inner marginals fixed at g = 1/r (the
- * HiRef copy of FRLC, spec §2.8): co-clusters must have equal mass for an equal-size split. Per block the solver is
- * seeded with {@code seed} + a running block counter (deterministic).
+ * HiRef copy of FRLC, spec §2.8): co-clusters must have equal mass for an equal-size split. The root block is seeded
+ * with {@code seed}; every other block with a hash of its parent's seed and its index among its siblings
+ * ({@link RefinementBlock#childSeed}), so a block's seed depends only on its place in the tree, never on the order in
+ * which blocks are solved.
+ *
+ * <p><b>Level by level.</b> {@link #solve} is a sequential loop over the per-block steps of
+ * {@link #plan(int, int)} ({@link HierarchicalRefinementPlan#refine}, {@link HierarchicalRefinementPlan#assign}); the
+ * Spark job runs the same steps as one task per block (or per group of blocks) and gets bit-identical pairs.
  *
  * <p><b>The split</b> (capacity-constrained, disjoint). Source memberships are the rows of the diagonalised factor
  * Q′ = Q diag(1/g_Q) T (column z of Q′ is the same co-cluster as column z of R; spec §4.3), target memberships the
@@ -54,7 +59,8 @@ import org.chreode.kernels.common.InvalidInputException;
  * n = 1024 gave 1.058, because four co-clusters must cut through the eight Gaussian modes — prefer a first rank at least
  * the number of well-separated modes.
  *
- * <p>Time O(Σ_t iters·K·n·r_t + n·Q*²), memory O(n·(max r_t + d) + Q*²); blocks are solved one after the other.
+ * <p>Time O(Σ_t iters·K·n·r_t + n·Q*²), memory O(n·(max r_t + d) + Q*²); here blocks are solved one after the
+ * other.
  *
  * @since 0.1
  */
@@ -143,103 +149,50 @@ public final class HierarchicalRefinementSolver {
         if (geometry == null) {
             throw new InvalidInputException("Hierarchical refinement needs a geometry (got null).");
         }
-        int n = geometry.n();
-        int m = geometry.m();
-        if (n != m && !unequalSizes) {
-            throw new InvalidInputException("Hierarchical refinement computes a bijection and needs as many source"
-                    + " as target points, got n = " + n + " and m = " + m
-                    + "; enable withUnequalSizes(true) to subsample the larger side to " + Math.min(n, m) + ".");
-        }
-        int k = Math.min(n, m);
-        SplittableRandom rng = new SplittableRandom(seed);
-        int[] sources = subsample(n, k, rng);
-        int[] targets = subsample(m, k, rng);
-        RankSchedule schedule = RankSchedule.nearestFeasible(k, depth, maxBase, maxRank);
-        int[] levels = schedule.levelRanks();
-        double[][] a = geometry.leftFactor();
-        double[][] b = geometry.rightFactor();
-
-        List<int[][]> blocks = new ArrayList<>();
-        blocks.add(new int[][] {sources, targets});
-        double[] seconds = new double[levels.length + 1];
-        long blockCounter = 0;
-        for (int t = 0; t < levels.length; t++) {
+        HierarchicalRefinementPlan plan = plan(geometry.n(), geometry.m());
+        int levels = plan.lowRankLevels();
+        double[] seconds = new double[levels + 1];
+        int[] blocksPerLevel = new int[levels + 1];
+        List<RefinementBlock> blocks = List.of(plan.rootBlock());
+        for (int t = 0; t < levels; t++) {
             long start = System.nanoTime();
-            int r = levels[t];
-            List<int[][]> next = new ArrayList<>();
-            for (int[][] block : blocks) {
-                if (block[0].length <= r) {
-                    next.add(block);
-                } else {
-                    next.addAll(split(a, b, block[0], block[1], r, seed + blockCounter++));
-                }
+            blocksPerLevel[t] = blocks.size();
+            List<RefinementBlock> next = new ArrayList<>();
+            for (RefinementBlock block : blocks) {
+                next.addAll(plan.refine(block, geometry));
             }
             blocks = next;
             seconds[t] = (System.nanoTime() - start) * 1e-9;
         }
         long start = System.nanoTime();
-        int[] targetOf = new int[n];
-        Arrays.fill(targetOf, -1);
-        double total = 0;
-        for (int[][] block : blocks) {
-            int[] rows = block[0];
-            int[] cols = block[1];
-            double[][] cost = new double[rows.length][cols.length];
-            for (int i = 0; i < rows.length; i++) {
-                for (int j = 0; j < cols.length; j++) {
-                    cost[i][j] = geometry.cost(rows[i], cols[j]);
-                }
-            }
-            int[] match = LinearAssignment.solve(cost);
-            for (int i = 0; i < rows.length; i++) {
-                targetOf[rows[i]] = cols[match[i]];
-                total += cost[i][match[i]];
-            }
+        blocksPerLevel[levels] = blocks.size();
+        List<BlockMatching> matchings = new ArrayList<>(blocks.size());
+        for (RefinementBlock block : blocks) {
+            matchings.add(plan.assign(block, geometry));
         }
-        seconds[levels.length] = (System.nanoTime() - start) * 1e-9;
-        return new HierarchicalRefinementResult(targetOf, m, total, schedule, seconds);
+        seconds[levels] = (System.nanoTime() - start) * 1e-9;
+        return plan.result(matchings, seconds, blocksPerLevel);
     }
 
-    private List<int[][]> split(double[][] a, double[][] b, int[] rows, int[] cols, int r, long blockSeed) {
-        int s = rows.length;
-        double[][] subA = new double[s][];
-        double[][] subB = new double[s][];
-        for (int i = 0; i < s; i++) {
-            subA[i] = a[rows[i]];
-            subB[i] = b[cols[i]];
+    /**
+     * The level-by-level form of {@link #solve(LowRankGeometry)} for an n × m problem: rank schedule, root block and
+     * per-block steps (see {@link HierarchicalRefinementPlan}), for drivers that schedule the blocks themselves.
+     *
+     * @throws InvalidInputException when n or m is below 1, or n ≠ m without {@link #withUnequalSizes(boolean)}
+     */
+    public HierarchicalRefinementPlan plan(int n, int m) {
+        if (n < 1 || m < 1) {
+            throw new InvalidInputException("Hierarchical refinement needs at least one source and one target point,"
+                    + " got n = " + n + " and m = " + m + ".");
         }
-        FrlcResult res = new FrlcSolver(r)
-                .withInnerMarginalWeight(Double.POSITIVE_INFINITY)
-                .withGamma(gamma)
-                .withIterations(minIterations, maxIterations)
-                .withSeed(blockSeed)
-                .withProjectionIterations(projectionIterations, FrlcSolver.DEFAULT_LATENT_ITERATIONS)
-                .solve(LowRankProblem.uniform(LowRankGeometry.of(subA, subB)));
-        double[][] q = res.q();
-        double[][] t = res.t();
-        double[] gQ = res.gQ();
-        double[][] qPrime = new double[s][r];
-        for (int i = 0; i < s; i++) {
-            for (int kk = 0; kk < r; kk++) {
-                double x = q[i][kk] / gQ[kk];
-                for (int l = 0; l < r; l++) {
-                    qPrime[i][l] += x * t[kk][l];
-                }
-            }
+        if (n != m && !unequalSizes) {
+            throw new InvalidInputException("Hierarchical refinement computes a bijection and needs as many source"
+                    + " as target points, got n = " + n + " and m = " + m
+                    + "; enable withUnequalSizes(true) to subsample the larger side to " + Math.min(n, m) + ".");
         }
-        int[] sizes = new int[r];
-        for (int z = 0; z < r; z++) {
-            sizes[z] = s / r + (z < s % r ? 1 : 0);
-        }
-        int[] srcLabel = capacitySplit(qPrime, sizes);
-        int[] tgtLabel = capacitySplit(res.r(), sizes);
-        List<int[][]> out = new ArrayList<>(r);
-        int[][] srcParts = partition(rows, srcLabel, sizes);
-        int[][] tgtParts = partition(cols, tgtLabel, sizes);
-        for (int z = 0; z < r; z++) {
-            out.add(new int[][] {srcParts[z], tgtParts[z]});
-        }
-        return out;
+        RankSchedule schedule = RankSchedule.nearestFeasible(Math.min(n, m), depth, maxBase, maxRank);
+        return new HierarchicalRefinementPlan(n, m, schedule, seed, gamma, minIterations, maxIterations,
+                projectionIterations);
     }
 
     /**
@@ -283,37 +236,5 @@ public final class HierarchicalRefinementSolver {
             }
         }
         return label;
-    }
-
-    private static int[][] partition(int[] ids, int[] label, int[] sizes) {
-        int[][] parts = new int[sizes.length][];
-        int[] fill = new int[sizes.length];
-        for (int z = 0; z < sizes.length; z++) {
-            parts[z] = new int[sizes[z]];
-        }
-        for (int i = 0; i < ids.length; i++) {
-            parts[label[i]][fill[label[i]]++] = ids[i];
-        }
-        return parts;
-    }
-
-    /** k of 0..size−1 uniformly at random, ascending (all of them when k = size). */
-    private static int[] subsample(int size, int k, SplittableRandom rng) {
-        int[] all = new int[size];
-        for (int i = 0; i < size; i++) {
-            all[i] = i;
-        }
-        if (k == size) {
-            return all;
-        }
-        for (int i = 0; i < k; i++) {
-            int j = i + rng.nextInt(size - i);
-            int tmp = all[i];
-            all[i] = all[j];
-            all[j] = tmp;
-        }
-        int[] out = Arrays.copyOf(all, k);
-        Arrays.sort(out);
-        return out;
     }
 }

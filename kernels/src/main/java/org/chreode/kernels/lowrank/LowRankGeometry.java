@@ -148,6 +148,16 @@ public final class LowRankGeometry {
         return deepCopy(b);
     }
 
+    /** Row i of the left factor, A_i (a copy). */
+    public double[] leftRow(int i) {
+        return a[i].clone();
+    }
+
+    /** Row j of the right factor, B_j (a copy). */
+    public double[] rightRow(int j) {
+        return b[j].clone();
+    }
+
     /** C_ij = A_i · B_j. */
     public double cost(int i, int j) {
         return dot(a[i], b[j]);

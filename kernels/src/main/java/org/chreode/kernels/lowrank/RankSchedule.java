@@ -32,7 +32,7 @@ import org.chreode.kernels.common.InvalidInputException;
  * @param ranks    the per-level ranks (the last entry is the base block size Q*); their product is {@code sizeUsed}
  * @since 0.1
  */
-public record RankSchedule(int sizeUsed, int[] ranks) {
+public record RankSchedule(int sizeUsed, int[] ranks) implements java.io.Serializable {
 
     /** Reference defaults: hierarchy depth κ = 6, max_Q = 2¹⁰, max_rank = 16. */
     public static final int DEFAULT_DEPTH = 6;

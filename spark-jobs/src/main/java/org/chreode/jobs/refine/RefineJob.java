@@ -32,6 +32,7 @@ import org.chreode.jobs.io.SnapshotTableReader.SnapshotTable;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.lowrank.FrlcResult;
 import org.chreode.kernels.lowrank.FrlcSolver;
+import org.chreode.kernels.lowrank.HierarchicalRefinementPlan;
 import org.chreode.kernels.lowrank.HierarchicalRefinementResult;
 import org.chreode.kernels.lowrank.HierarchicalRefinementSolver;
 import org.chreode.kernels.lowrank.LowRankGeometry;
@@ -41,9 +42,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code refine} Spark application (CONTRACT.md "refine outputs"): read a source and a target table (ids and
- * features only), solve squared-Euclidean OT between them inside one Spark task — Hierarchical Refinement (a
- * bijection, {@code full}) or FRLC ({@code lowrank}) — and write the pairs or the factors plus {@code run.json}
- * atomically. Bad input fails with {@link InvalidInputException} before anything is written.
+ * features only), solve squared-Euclidean OT between them — Hierarchical Refinement (a bijection, {@code full}; every
+ * level's co-cluster subproblems are Spark tasks, see {@link DistributedRefinement}) or FRLC ({@code lowrank}; one
+ * task) — and write the pairs or the factors plus {@code run.json} atomically. Bad input fails with {@link InvalidInputException} before anything is written.
  */
 public final class RefineJob {
 
@@ -98,8 +99,12 @@ public final class RefineJob {
     public record Report(String output, Map<String, Object> run) {
     }
 
-    /** The solve task's answer; a kernel exception travels back as data. */
-    record Outcome(int[] targetOf, double total, int[] schedule, double[] levelSeconds, double[][] q,
+    /**
+     * The solve's answer: the distributed HiRef result (full mode) or the FRLC factors of the single low-rank task, in
+     * which a kernel exception travels back as data.
+     */
+    record Outcome(int[] targetOf, double total, int[] schedule, double[] levelSeconds, int[] blocksPerLevel,
+                   int[] tasksPerLevel, double[][] q,
                    double[][] r, double[][] t, double primalCost, double rowError, double columnError,
                    int iterations, RuntimeException error, double seconds) implements Serializable {
     }
@@ -166,14 +171,16 @@ public final class RefineJob {
             Map<String, Object> timings = new LinkedHashMap<>();
             timings.put("read", (read - start) / 1e9);
             timings.put("solve", (solved - read) / 1e9);
-            timings.put("solve_in_task", outcome.seconds());
+            timings.put(params.mode() == Mode.FULL ? "solve_levels" : "solve_in_task", outcome.seconds());
             if (outcome.levelSeconds() != null) {
                 timings.put("levels", outcome.levelSeconds());
             }
             timings.put("write", (System.nanoTime() - solved) / 1e9);
             timings.put("total", (System.nanoTime() - start) / 1e9);
             run.put("timings_seconds", timings);
-            run.put("spark", Map.of("version", spark.version(), "master", spark.sparkContext().master()));
+            run.put("spark", Map.of("version", spark.version(), "master", spark.sparkContext().master(),
+                    "app_id", spark.sparkContext().applicationId(),
+                    "default_parallelism", spark.sparkContext().defaultParallelism()));
             try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
                 SnapshotOutputWriter.writeRunJson(run, s);
             }
@@ -216,6 +223,15 @@ public final class RefineJob {
         Broadcast<double[][][]> shared = jsc.broadcast(new double[][][] {x, y});
         Outcome outcome;
         try {
+            if (params.mode() == Mode.FULL) {
+                long t0 = System.nanoTime();
+                HierarchicalRefinementPlan plan = solver(params).plan(x.length, y.length);
+                DistributedRefinement.Outcome d = DistributedRefinement.run(jsc, shared, plan);
+                HierarchicalRefinementResult r = d.result();
+                return new Outcome(r.targetOf(), r.totalCost(), r.schedule().ranks(), r.levelSeconds(),
+                        r.blocksPerLevel(), d.tasksPerLevel(), null, null, null, r.primalCost(), 0, 0, 0, null,
+                        (System.nanoTime() - t0) / 1e9);
+            }
             outcome = jsc.parallelize(List.of(0), 1).map(new SolveTask(shared, params)).collect().get(0);
         } finally {
             shared.destroy();
@@ -226,6 +242,14 @@ public final class RefineJob {
         return outcome;
     }
 
+    /** The kernel solver of {@code --mode full}: the same settings on one node and on the cluster. */
+    static HierarchicalRefinementSolver solver(Params params) {
+        return new HierarchicalRefinementSolver()
+                .withSchedule(HierarchicalRefinementSolver.DEFAULT_DEPTH, params.maxBase(), params.maxRank())
+                .withSeed(params.seed()).withUnequalSizes(params.allowUnequalSizes());
+    }
+
+    /** The single task of {@code --mode lowrank}: one FRLC solve on the broadcast points. */
     private static final class SolveTask implements Function<Integer, Outcome> {
         private static final long serialVersionUID = 1L;
         private final Broadcast<double[][][]> data;
@@ -242,21 +266,13 @@ public final class RefineJob {
             double[][] x = data.value()[0];
             double[][] y = data.value()[1];
             try {
-                if (params.mode() == Mode.FULL) {
-                    HierarchicalRefinementResult r = new HierarchicalRefinementSolver()
-                            .withSchedule(HierarchicalRefinementSolver.DEFAULT_DEPTH, params.maxBase(),
-                                    params.maxRank())
-                            .withSeed(params.seed()).withUnequalSizes(params.allowUnequalSizes()).solve(x, y);
-                    return new Outcome(r.targetOf(), r.totalCost(), r.schedule().ranks(), r.levelSeconds(), null,
-                            null, null, r.primalCost(), 0, 0, 0, null, (System.nanoTime() - t0) / 1e9);
-                }
                 FrlcResult f = new FrlcSolver(params.rank()).withSeed(params.seed())
                         .solve(LowRankProblem.uniform(LowRankGeometry.squaredEuclidean(x, y)));
-                return new Outcome(null, Double.NaN, null, null, f.q(), f.r(), f.t(), f.primalCost(),
+                return new Outcome(null, Double.NaN, null, null, null, null, f.q(), f.r(), f.t(), f.primalCost(),
                         f.rowMarginalError(), f.columnMarginalError(), f.convergence().iterations(), null,
                         (System.nanoTime() - t0) / 1e9);
             } catch (RuntimeException e) {
-                return new Outcome(null, 0, null, null, null, null, null, 0, 0, 0, 0, e,
+                return new Outcome(null, 0, null, null, null, null, null, null, null, 0, 0, 0, 0, e,
                         (System.nanoTime() - t0) / 1e9);
             }
         }
@@ -316,6 +332,10 @@ public final class RefineJob {
         run.put("base_block", ranks[ranks.length - 1]);
         run.put("level_seconds", outcome.levelSeconds());
         run.put("level_seconds_note", "one entry per low-rank level, then the exact assignment of the base blocks");
+        run.put("blocks_per_level", outcome.blocksPerLevel());
+        run.put("tasks_per_level", outcome.tasksPerLevel());
+        run.put("tasks_per_level_note", "Spark tasks per level (blocks grouped into at most 2 x defaultParallelism"
+                + " contiguous slices), aligned with level_seconds and blocks_per_level");
         run.put("output_files", List.of(PAIRS_CSV, PAIRS_PARQUET, SnapshotOutputWriter.RUN_JSON));
     }
 

@@ -102,6 +102,10 @@ class RefineCommandTest extends SparkTestBase {
         assertEquals(1024, run.get("m").asInt());
         assertTrue(run.get("ranks_per_level").size() >= 1);
         assertEquals(run.get("schedule").size(), run.get("level_seconds").size());
+        // schedule [8, 128]: the root block in one task, then 8 base blocks grouped into 2 x defaultParallelism tasks
+        assertEquals("[1,8]", run.get("blocks_per_level").toString());
+        int slices = 2 * spark.sparkContext().defaultParallelism();
+        assertEquals("[1," + Math.min(8, slices) + "]", run.get("tasks_per_level").toString());
         assertTrue(run.get("primal_cost").asDouble() <= 1.02 * EXACT_MEAN);
     }
 
