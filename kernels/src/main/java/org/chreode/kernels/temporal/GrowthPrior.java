@@ -26,7 +26,9 @@ import org.chreode.kernels.common.InvalidInputException;
  *
  * @since 0.1
  */
-public final class GrowthPrior {
+public final class GrowthPrior implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** β(p): sup, inf, centre and width of the birth-rate logistic (WOT/moscot {@code beta_*} defaults). */
     public static final double BETA_MAX = 1.7;

@@ -31,8 +31,10 @@ import org.chreode.kernels.lowrank.LinearAssignment;
  * quantiles of the cumulative weights with one random offset) rather than WOT's independent draws, so that each
  * index appears ⌊k w⌋ or ⌈k w⌉ times. Why: with equal-size clouds, the binomial scatter of independent draws between
  * well-separated populations (e.g. two lineages) moves whole points between clusters and dominates W2; systematic
- * draws keep population proportions exact to 1/k. For R and Rg the source and target indices are drawn
- * systematically on each side and paired by a random permutation.
+ * draws keep population proportions exact to 1/k. The cells are first sorted along the first principal axis of their
+ * cloud ({@link #principalOrder}), so that populations separated along it are contiguous in the cumulative weights
+ * and their counts are exact to ±1. For R and Rg the source and target indices are drawn systematically on each side
+ * and paired by a random permutation.
  *
  * <p>A good coupling gives I ≪ R (and I ≈ the noise floor between two samples of t½). All sampling uses one
  * {@link Random} seeded with {@code seed}: results are reproducible for a given seed.
@@ -45,6 +47,8 @@ public final class InterpolationValidation {
     public static final int DEFAULT_SAMPLE_SIZE = 1000;
     /** Default seed of the sampling. */
     public static final long DEFAULT_SEED = 42L;
+    /** Power iterations for the first principal axis that orders the cells before systematic resampling. */
+    private static final int POWER_ITERATIONS = 30;
 
     private final int sampleSize;
     private final long seed;
@@ -77,7 +81,7 @@ public final class InterpolationValidation {
      * @param sampleSize   points per cloud in the I, R, Rg comparisons
      */
     public record Distances(double interpolated, double random, double randomGrowth, double first, double last,
-                            int sampleSize) {
+                            int sampleSize) implements java.io.Serializable {
     }
 
     /**
@@ -111,13 +115,17 @@ public final class InterpolationValidation {
                 colSums[j] += row[j];
             }
         }
+        int[] rowOrder = principalOrder(source);
+        int[] colOrder = principalOrder(target);
         double[] cumulative = new double[n * m];
         double acc = 0;
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < m; j++) {
+        for (int a = 0; a < n; a++) {
+            int i = rowOrder[a];
+            for (int c = 0; c < m; c++) {
+                int j = colOrder[c];
                 double w = colSums[j] > 0 ? coupling[i][j] / Math.pow(colSums[j], 1 - fraction) : 0.0;
                 acc += w;
-                cumulative[i * m + j] = acc;
+                cumulative[a * m + c] = acc;
             }
         }
         if (!(acc > 0) || !Double.isFinite(acc)) {
@@ -126,7 +134,7 @@ public final class InterpolationValidation {
         int[] pairs = systematic(cumulative, k, rng);
         double[][] interp = new double[k][];
         for (int s = 0; s < k; s++) {
-            interp[s] = between(source[pairs[s] / m], target[pairs[s] % m], fraction);
+            interp[s] = between(source[rowOrder[pairs[s] / m]], target[colOrder[pairs[s] % m]], fraction);
         }
         double[] uniformSources = new double[n];
         for (int i = 0; i < n; i++) {
@@ -140,16 +148,17 @@ public final class InterpolationValidation {
         int[] rt = shuffled(systematic(uniformTargets, k, rng), rng);
         double[][] random = new double[k][];
         for (int s = 0; s < k; s++) {
-            random[s] = between(source[rs[s]], target[rt[s]], fraction);
+            random[s] = between(source[rowOrder[rs[s]]], target[colOrder[rt[s]]], fraction);
         }
         double[] growthCumulative = new double[n];
         double g = 0;
-        for (int i = 0; i < n; i++) {
+        for (int a = 0; a < n; a++) {
+            int i = rowOrder[a];
             if (!(growth[i] >= 0) || Double.isInfinite(growth[i])) {
                 throw InvalidInputException.parameter("growth[" + i + "]", growth[i], "must be finite and >= 0");
             }
             g += Math.pow(growth[i], fraction);
-            growthCumulative[i] = g;
+            growthCumulative[a] = g;
         }
         if (!(g > 0)) {
             throw new InvalidInputException("Every source cell has growth 0; the Rg baseline is undefined.");
@@ -158,7 +167,7 @@ public final class InterpolationValidation {
         int[] gt = shuffled(systematic(uniformTargets, k, rng), rng);
         double[][] randomGrowth = new double[k][];
         for (int s = 0; s < k; s++) {
-            randomGrowth[s] = between(source[gs[s]], target[gt[s]], fraction);
+            randomGrowth[s] = between(source[rowOrder[gs[s]]], target[colOrder[gt[s]]], fraction);
         }
         double dI = subsampledW2(interp, middle, rng);
         double dR = subsampledW2(random, middle, rng);
@@ -252,6 +261,64 @@ public final class InterpolationValidation {
                 e++;
             }
             out[s] = e;
+        }
+        return out;
+    }
+
+    /**
+     * Cells sorted by their coordinate along the first principal axis of their cloud (power iteration on the
+     * covariance, deterministic start), so that nearby cells are contiguous in the cumulative weights.
+     */
+    static int[] principalOrder(double[][] x) {
+        int n = x.length;
+        int d = x[0].length;
+        double[] mean = new double[d];
+        for (double[] row : x) {
+            for (int c = 0; c < d; c++) {
+                mean[c] += row[c] / n;
+            }
+        }
+        double[] v = new double[d];
+        for (int c = 0; c < d; c++) {
+            v[c] = 1.0 / Math.sqrt(d) * (1 + 0.01 * c);
+        }
+        for (int it = 0; it < POWER_ITERATIONS; it++) {
+            double[] next = new double[d];
+            for (double[] row : x) {
+                double dot = 0;
+                for (int c = 0; c < d; c++) {
+                    dot += (row[c] - mean[c]) * v[c];
+                }
+                for (int c = 0; c < d; c++) {
+                    next[c] += dot * (row[c] - mean[c]);
+                }
+            }
+            double norm = 0;
+            for (double t : next) {
+                norm += t * t;
+            }
+            norm = Math.sqrt(norm);
+            if (!(norm > 0)) {
+                break;
+            }
+            for (int c = 0; c < d; c++) {
+                v[c] = next[c] / norm;
+            }
+        }
+        double[] score = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < d; c++) {
+                score[i] += (x[i][c] - mean[c]) * v[c];
+            }
+        }
+        Integer[] idx = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        java.util.Arrays.sort(idx, (p, q) -> Double.compare(score[p], score[q]));
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = idx[i];
         }
         return out;
     }
