@@ -76,7 +76,8 @@ public final class GrowthIterations {
      *
      * @param cost     n × m normalised cost (not modified)
      * @param prior    the prior budget of the n source cells
-     * @param listener receives every check of every round; may be null
+     * @param listener receives every check of every round (phase suffixed "(growth round r/k)" when k &gt; 1); may be
+     *                 null
      * @throws InvalidInputException if the prior's size differs from the cost's rows, or a round learns zero mass
      */
     public Result solve(double[][] cost, GrowthPrior prior, IterationListener listener) {
@@ -89,7 +90,13 @@ public final class GrowthIterations {
         List<Round> out = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             double[] a = GrowthPrior.normalized(budget);
-            UnbalancedSinkhorn.Result solution = solver.solve(cost, a, b, listener);
+            IterationListener perRound = listener;
+            if (listener != null && rounds > 1) {
+                String round = " (growth round " + (r + 1) + "/" + rounds + ")";
+                perRound = (phase, iteration, max, error, eps, elapsed) -> listener.onCheck(phase + round, iteration,
+                        max, error, eps, elapsed);
+            }
+            UnbalancedSinkhorn.Result solution = solver.solve(cost, a, b, perRound);
             double[] rows = rowSums(cost, solution);
             double scale = 0;
             for (double g : budget) {

@@ -26,6 +26,7 @@ import org.chreode.jobs.ChreodeVersion;
 import org.chreode.jobs.Failures;
 import org.chreode.jobs.io.AtomicOutput;
 import org.chreode.jobs.io.SnapshotOutputWriter;
+import org.chreode.jobs.snapshot.LoggingIterationListener;
 import org.chreode.jobs.temporal.TemporalTableReader.TemporalInput;
 import org.chreode.kernels.common.Convergence;
 import org.chreode.kernels.common.InvalidInputException;
@@ -44,6 +45,9 @@ import org.chreode.kernels.temporal.UnbalancedSinkhorn;
  * transition tables, fates by chaining pulls, run.json; all written through {@link AtomicOutput}.
  */
 public final class TemporalJob {
+
+    /** Least time between two progress lines of one solve. */
+    static final long PROGRESS_INTERVAL_MILLIS = 10_000;
 
     private TemporalJob() {
     }
@@ -517,7 +521,7 @@ public final class TemporalJob {
             }
             TemporalCost.Cost cost = TemporalCost.squaredEuclidean(xs, xt, params.costNormalization());
             GrowthIterations.Result g = new GrowthIterations(solver(params), growthIters).solve(cost.matrix(),
-                    priors[k], IterationListener.NONE);
+                    priors[k], progress("pair " + (k + 1) + "/" + sourceIdx.length + ", ", params));
             UnbalancedSinkhorn.Result r = g.last().solution();
             Convergence c = r.convergence();
             double[][] roundRates = new double[g.rounds().size()][];
@@ -530,6 +534,13 @@ public final class TemporalJob {
                     c.marginalError(), cost.scale(), components, seconds(t0), priors[k].rates(), roundRates,
                     g.last().learnedBudget(), roundIterations);
         }
+    }
+
+    /** Log lines with error and ETA (at most one per 10 s per phase), phases prefixed with the pair. */
+    private static IterationListener progress(String prefix, Params params) {
+        LoggingIterationListener log = new LoggingIterationListener(params.tolerance(), PROGRESS_INTERVAL_MILLIS);
+        return (phase, iteration, max, error, eps, elapsed) -> log.onCheck(prefix + phase, iteration, max, error,
+                eps, elapsed);
     }
 
     private static UnbalancedSinkhorn solver(Params params) {
@@ -584,10 +595,10 @@ public final class TemporalJob {
                 components = pca.singularValues().length;
             }
             TemporalCost.Cost cost = TemporalCost.squaredEuclidean(xs, xt, params.costNormalization());
-            GrowthIterations.Result g = new GrowthIterations(solver(params), growthIters).solve(cost.matrix(),
-                    priors[k], IterationListener.NONE);
-            UnbalancedSinkhorn.Result r = g.last().solution();
             Triplet tr = triplets.get(k);
+            GrowthIterations.Result g = new GrowthIterations(solver(params), growthIters).solve(cost.matrix(),
+                    priors[k], progress("validation " + format(tr.start()) + "->" + format(tr.end()) + ", ", params));
+            UnbalancedSinkhorn.Result r = g.last().solution();
             double fraction = (tr.mid() - tr.start()) / (tr.end() - tr.start());
             InterpolationValidation.Distances d = new InterpolationValidation(validation.size(), validation.seed())
                     .evaluate(xs, xm, xt, r.coupling(cost.matrix()), g.last().learnedBudget(), fraction);
