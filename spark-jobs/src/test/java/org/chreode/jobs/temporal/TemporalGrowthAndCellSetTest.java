@@ -222,13 +222,13 @@ class TemporalGrowthAndCellSetTest extends SparkTestBase {
     }
 
     @Test
-    void cellSetFromAnIdFileAtOneTimePoint() throws IOException {
+    void cellSetFromAnIdFileAtOneTimePointWithABirthDeathPrior() throws IOException {
         Path input = writeFile(dir, "course2.csv", table().toArray(new String[0]));
         Path ids = writeFile(dir, "ids.txt", "c1_3", "", "c1_5", "c0_1");
         Path output = dir.resolve("ids-out");
         run("temporal", "--input", input.toString(), "--output", output.toString(), "--features", "x,y",
                 "--tau-a", "0.8", "--epsilon", "0.01", "--threshold", "0", "--from-ids", ids.toString(),
-                "--from-time", "1", "--no-cell-types");
+                "--from-time", "1", "--no-cell-types", "--proliferation-col", "g");
         List<String> desc = Files.readAllLines(output.resolve("descendants.csv"));
         List<String> anc = Files.readAllLines(output.resolve("ancestors.csv"));
         assertEquals(PER_DAY + 1, desc.size());
@@ -253,10 +253,19 @@ class TemporalGrowthAndCellSetTest extends SparkTestBase {
         }
         assertArrayEquals(expDesc, gotDesc, 1e-12);
         assertArrayEquals(expAnc, gotAnc, 1e-12);
-        // uniform prior: growth.csv keeps its first columns; prior rate 1
+        // birth-death prior with the g column as proliferation score p and no apoptosis score (q = 0), dt = 1:
+        // prior rate = exp(beta(p) - delta(0)), beta(p) = 0.3 + 1.4/(1 + exp(-(4/0.5)(p - 0.25))),
+        // delta(0) = 0.3 + 1.4/(1 + exp(-(4/0.2)(0 - 0.1)))
         List<String> growth = Files.readAllLines(output.resolve("growth.csv"));
         assertEquals("cell_id,day,growth_rate,prior_growth_rate,growth_rate_round_1", growth.get(0));
-        assertEquals("1.0", growth.get(1).split(",")[3]);
+        double delta0 = 0.3 + 1.4 / (1 + Math.exp(2.0));
+        double betaA = 0.3 + 1.4 / (1 + Math.exp(-8 * (2 - 0.25)));
+        double betaB = 0.3 + 1.4 / (1 + Math.exp(-8 * (0.5 - 0.25)));
+        String[] c00 = growth.get(1).split(",");
+        String[] c01 = growth.get(2).split(",");
+        assertEquals("c0_0", c00[0]);
+        assertEquals(Math.exp(betaA - delta0), Double.parseDouble(c00[3]), 1e-12);
+        assertEquals(Math.exp(betaB - delta0), Double.parseDouble(c01[3]), 1e-12);
     }
 
     private static double mass(Map<String, Map<String, String>> rows, String id, String fromDay) {
