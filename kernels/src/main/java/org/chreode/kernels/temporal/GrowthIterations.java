@@ -14,11 +14,16 @@ import org.chreode.kernels.common.IterationListener;
  * <pre>
  *   a_r = G_r / ΣG_r,   b fixed (GrowthPrior#targetMarginal)
  *   P_r = UnbalancedSinkhorn(C, a_r, b)
- *   G_{r+1} = (P_r 𝟙) · ΣG_r                  (learned budget, on the scale of G)
+ *   G_{r+1} = (P_r 𝟙) · ΣG                    (learned budget; ΣG = total of the prior, the same in every round)
  *   learned rate_r = G_{r+1}^{1/Δt}           (moscot posterior_growth_rates of round r: (a_post · ΣG)^{1/Δt})
  * </pre>
  * k = 1 is a single solve with the prior. With a hard source marginal (τ_a = 1) P𝟙 = a, so G_{r+1} = G_r: the
  * iterations are a fixed point and learn nothing (WOT uses τ_a &lt; 1 for this).
+ *
+ * <p>Why ΣG of the prior and not of G_r: a moscot-scale coupling does not conserve total mass even without growth
+ * (with the entropy ε Σ P(log P − 1) its total is typically ≠ Σa, e.g. 1.35 on the moscot fixture), so rescaling by
+ * ΣG_r would compound that global factor from round to round. The couplings do not depend on this choice (a_r is
+ * normalised); only the reported scale of the learned rates does.
  *
  * <p>Immutable settings; thread-safe.
  *
@@ -53,7 +58,7 @@ public final class GrowthIterations {
      *
      * @param solution       the solve of this round
      * @param sourceMarginal a_r used in the solve
-     * @param learnedBudget  G_{r+1} = (P_r𝟙)·ΣG_r
+     * @param learnedBudget  G_{r+1} = (P_r𝟙)·ΣG (ΣG of the prior)
      * @param learnedRates   G_{r+1}^{1/Δt}
      */
     public record Round(UnbalancedSinkhorn.Result solution, double[] sourceMarginal, double[] learnedBudget,
@@ -87,6 +92,10 @@ public final class GrowthIterations {
         }
         double[] b = prior.targetMarginal(cost[0].length);
         double[] budget = prior.budget();
+        double scale = 0;
+        for (double g : budget) {
+            scale += g;
+        }
         List<Round> out = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             double[] a = GrowthPrior.normalized(budget);
@@ -98,10 +107,6 @@ public final class GrowthIterations {
             }
             UnbalancedSinkhorn.Result solution = solver.solve(cost, a, b, perRound);
             double[] rows = rowSums(cost, solution);
-            double scale = 0;
-            for (double g : budget) {
-                scale += g;
-            }
             double[] learned = new double[rows.length];
             double learnedTotal = 0;
             for (int i = 0; i < rows.length; i++) {

@@ -106,9 +106,13 @@ class GrowthIterationsTest {
         UnbalancedSinkhorn solver = new UnbalancedSinkhorn(0.2, 0.7, 0.95);
         GrowthIterations.Result result = new GrowthIterations(solver, 3).solve(c, prior, null);
 
-        // Direct: a_r = G_r/ΣG_r, b = 1/n, G_{r+1} = rowsums(P_r)·ΣG_r.
+        // Direct: a_r = G_r/ΣG_r, b = 1/n, G_{r+1} = rowsums(P_r)·ΣG (ΣG of the prior).
         double[] budget = prior.budget();
         double[] b = {0.2, 0.2, 0.2, 0.2};
+        double priorTotal = 0;
+        for (double g : budget) {
+            priorTotal += g;
+        }
         for (int r = 0; r < 3; r++) {
             double total = 0;
             for (double g : budget) {
@@ -123,7 +127,7 @@ class GrowthIterationsTest {
             double[] next = new double[5];
             double[] rates = new double[5];
             for (int i = 0; i < 5; i++) {
-                next[i] = rows[i] * total;
+                next[i] = rows[i] * priorTotal;
                 rates[i] = Math.pow(next[i], 1 / deltaT);
             }
             GrowthIterations.Round round = result.rounds().get(r);

@@ -706,7 +706,8 @@ public final class TemporalJob {
         r.put("prior", growth.description());
         r.put("growth_iters", growth.growthIters());
         r.put("growth_rate", "final learned rate per unit time = moscot posterior_growth_rates of the last solve:"
-                + " ((P 1)_i * sum(G))^(1/dt); growth_rate_round_<r> = the same for round r (WOT g_r)");
+                + " ((P 1)_i * sum(G))^(1/dt), G = the prior budget; growth_rate_round_<r> = the same for round r"
+                + " (WOT g_r)");
         List<Object> iterations = new ArrayList<>();
         for (PairSolution s : solutions) {
             iterations.add(java.util.Arrays.stream(s.roundIterations()).boxed().toList());
