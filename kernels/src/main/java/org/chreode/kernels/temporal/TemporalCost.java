@@ -142,6 +142,60 @@ public final class TemporalCost {
     }
 
     /**
+     * Projects further cells into the local PCA of a pair (WOT validation: the middle time point's cells in the
+     * PCA of (t₀, t₁), spec §6.1). With X_c the centred stacked pair and scores S = U·Σ, the loadings are
+     * V_q = X_cᵀ S_q / σ_q², so a cell z gets the scores (z − μ)·V_q = Σ_r ((z − μ)·x_r) S_rq / σ_q², where μ is the
+     * pair's per-feature mean. Components with σ_q = 0 get score 0.
+     *
+     * @param source the source features the PCA was computed from
+     * @param target the target features the PCA was computed from
+     * @param pca    {@link #localPca}(source, target, k)
+     * @param cells  h × p features of the cells to project
+     * @return h × k scores, in the same coordinates (and signs) as {@code pca}
+     */
+    public static double[][] project(double[][] source, double[][] target, PairCoordinates pca, double[][] cells) {
+        int n = rows("source", source);
+        int m = rows("target", target);
+        int p = source[0].length;
+        checkWidth("cells", cells, p);
+        int total = n + m;
+        double[] mean = new double[p];
+        for (int r = 0; r < total; r++) {
+            double[] x = r < n ? source[r] : target[r - n];
+            for (int c = 0; c < p; c++) {
+                mean[c] += x[c];
+            }
+        }
+        for (int c = 0; c < p; c++) {
+            mean[c] /= total;
+        }
+        int k = pca.singularValues().length;
+        double[][] out = new double[cells.length][k];
+        DenseEntropicPlans.forEachRow(cells.length, total * p, h -> {
+            double[] z = new double[p];
+            for (int c = 0; c < p; c++) {
+                z[c] = cells[h][c] - mean[c];
+            }
+            for (int r = 0; r < total; r++) {
+                double[] x = r < n ? source[r] : target[r - n];
+                double[] score = r < n ? pca.source()[r] : pca.target()[r - n];
+                double dot = 0;
+                for (int c = 0; c < p; c++) {
+                    dot += z[c] * (x[c] - mean[c]);
+                }
+                for (int q = 0; q < k; q++) {
+                    out[h][q] += dot * score[q];
+                }
+            }
+            for (int q = 0; q < k; q++) {
+                double sv = pca.singularValues()[q];
+                out[h][q] = sv > 0 ? out[h][q] / (sv * sv) : 0.0;
+            }
+        });
+        return out;
+    }
+
+    /**
      * Squared-Euclidean cost between source and target coordinates, divided by the chosen scale.
      *
      * @param source        n × d coordinates (not modified)

@@ -321,6 +321,40 @@ public final class TransportMap {
     }
 
     /**
+     * WOT {@code push_forward} recorded at every step: element k is the population p pushed through maps 0…k and
+     * normalised after every step (a distribution over the targets of map k). Equals normalised pᵀ·T⁽⁰⁾⋯T⁽ᵏ⁾.
+     *
+     * @param p a non-negative measure over the sources of map 0 (e.g. a cell-set indicator)
+     * @throws InvalidInputException if p or an intermediate result has no mass
+     */
+    public static List<double[]> descendantsPerStep(List<TransportMap> chain, double[] p) {
+        requireChain(chain);
+        List<double[]> out = new ArrayList<>();
+        double[] x = normalized(p);
+        for (TransportMap map : chain) {
+            x = normalized(map.push(x));
+            out.add(x);
+        }
+        return out;
+    }
+
+    /**
+     * WOT {@code pull_back} recorded at every step: element k is the population q (over the targets of the last
+     * map) pulled back through the maps K−1…k and normalised after every step (a distribution over the sources of
+     * map k). Equals normalised T⁽ᵏ⁾⋯T⁽ᴷ⁻¹⁾·q.
+     */
+    public static List<double[]> ancestorsPerStep(List<TransportMap> chain, double[] q) {
+        requireChain(chain);
+        double[][] out = new double[chain.size()][];
+        double[] x = normalized(q);
+        for (int k = chain.size() - 1; k >= 0; k--) {
+            x = normalized(chain.get(k).pull(x));
+            out[k] = x;
+        }
+        return Arrays.asList(out);
+    }
+
+    /**
      * The product T⁽¹⁾·T⁽²⁾·… of consecutive maps (WOT {@code chain_transport_maps}), with the first map's source
      * ids and the last map's target ids.
      */

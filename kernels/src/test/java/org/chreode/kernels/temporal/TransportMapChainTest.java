@@ -107,6 +107,35 @@ class TransportMapChainTest {
     }
 
     @Test
+    void descendantsAndAncestorsAtEveryTimePointEqualTheNormalisedProducts() {
+        // cell set {c1-t2, c4-t2} at t2 (time index 2): pushed to t3, t4; pulled back to t1, t0.
+        double[] set = {1, 0, 0, 1, 0};
+        java.util.List<double[]> down = TransportMap.descendantsPerStep(maps.subList(2, 4), set);
+        java.util.List<double[]> up = TransportMap.ancestorsPerStep(maps.subList(0, 2), set);
+        assertEquals(2, down.size());
+        assertEquals(2, up.size());
+        double[] t3 = mult(set, maps.get(2));
+        assertArrayEquals(normalized(t3), down.get(0), 1e-15);
+        double[] t4 = new double[3];
+        for (int j = 0; j < 3; j++) {
+            t4[j] = T24[0][j] + T24[3][j];   // rows c1-t2, c4-t2 of T2->4 = T23·T34
+        }
+        assertArrayEquals(normalized(t4), down.get(1), 1e-15);
+        double[] t0 = new double[4];
+        for (int i = 0; i < 4; i++) {
+            t0[i] = T02[i][0] + T02[i][3];   // columns c1-t2, c4-t2 of T0->2 = T01·T12
+        }
+        assertArrayEquals(normalized(t0), up.get(0), 1e-15);
+        double[] t1 = maps.get(1).pull(set);
+        assertArrayEquals(normalized(t1), up.get(1), 1e-15);
+        // the last step of each equals the chained WOT aliases
+        assertArrayEquals(TransportMap.descendants(maps.subList(2, 4), set), down.get(1), 1e-15);
+        assertArrayEquals(TransportMap.ancestors(maps.subList(0, 2), set), up.get(0), 1e-15);
+        assertThrows(InvalidInputException.class, () -> TransportMap.descendantsPerStep(maps.subList(2, 4),
+                new double[5]));
+    }
+
+    @Test
     void brokenChainsAndBadMeasuresThrow() {
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> TransportMap.chain(List.of(maps.get(0), maps.get(2))));

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
                         + " numeric feature columns; or an AnnData .h5ad file (ids = obs names, time and cell type ="
                         + " obs columns, features = obsm[--obsm] or X).",
                 "Output directory: couplings/<t0>_<t1>.parquet, growth.csv, transitions/<t0>_<t1>_forward.csv and"
-                        + " _backward.csv, fates.csv, run.json (written atomically)."})
+                        + " _backward.csv, fates.csv, run.json (written atomically); with --from or --from-ids also"
+                        + " descendants.csv and ancestors.csv; with --validate-interpolation validation.csv."})
 public final class TemporalCommand implements Callable<Integer> {
 
     @Spec
@@ -97,6 +98,54 @@ public final class TemporalCommand implements Callable<Integer> {
             description = "Iteration cap per pair. Default: ${DEFAULT-VALUE}.")
     int maxIterations;
 
+    @Option(names = "--growth-col", paramLabel = "NAME",
+            description = "Per-cell growth rate g >= 0 per unit time (WOT cell_growth_rate): prior budget G = g^dt,"
+                    + " marginals a = G/sum(G), b = 1/n. Default: uniform marginals.")
+    String growthCol;
+
+    @Option(names = "--proliferation-col", paramLabel = "NAME",
+            description = "Proliferation score column: birth-death prior G = exp((beta(p) - delta(q)) dt) (WOT/moscot"
+                    + " gen_logistic); a missing apoptosis column counts as 0.")
+    String proliferationCol;
+
+    @Option(names = "--apoptosis-col", paramLabel = "NAME",
+            description = "Apoptosis score column of the birth-death prior; a missing proliferation column counts as"
+                    + " 0.")
+    String apoptosisCol;
+
+    @Option(names = "--growth-iters", paramLabel = "K", defaultValue = "1",
+            description = "WOT growth iterations: solve each pair K times, each time replacing the growth budget by"
+                    + " the previous coupling's row sums. Default: ${DEFAULT-VALUE}.")
+    int growthIters;
+
+    @Option(names = "--from", paramLabel = "LABEL",
+            description = "Cell set = cells whose --cell-type-col value is LABEL: writes descendants.csv (pushed"
+                    + " forward to every later time point) and ancestors.csv (pulled back to every earlier one).")
+    String fromLabel;
+
+    @Option(names = "--from-ids", paramLabel = "FILE",
+            description = "Cell set = the cell ids listed in FILE, one per line (instead of --from).")
+    String fromIds;
+
+    @Option(names = "--from-time", paramLabel = "T",
+            description = "Use the cell set only at time point T. Default: every time point where it has cells.")
+    Double fromTime;
+
+    @Option(names = "--validate-interpolation",
+            description = "For each triplet of consecutive time points, solve t0 -> t1 without the middle one and"
+                    + " compare the OT interpolation with the observed middle cells and random baselines"
+                    + " (validation.csv). Default: off.")
+    boolean validateInterpolation;
+
+    @Option(names = "--validation-size", paramLabel = "N", defaultValue = "1000",
+            description = "Points per cloud in the exact W2 distances of --validate-interpolation (Hungarian,"
+                    + " O(N^3)). Default: ${DEFAULT-VALUE}.")
+    int validationSize;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "Seed of the validation sampling. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
     @Override
     public Integer call() {
         try {
@@ -126,10 +175,16 @@ public final class TemporalCommand implements Callable<Integer> {
         if (pairs != null) {
             TemporalJob.parsePairs(pairs); // syntax errors before Spark starts
         }
+        TemporalJob.GrowthOptions growth = new TemporalJob.GrowthOptions(growthCol, proliferationCol, apoptosisCol,
+                growthIters);
+        TemporalJob.FromOptions from = new TemporalJob.FromOptions(fromLabel, fromIds, fromTime);
+        TemporalJob.ValidationOptions validation = new TemporalJob.ValidationOptions(validateInterpolation,
+                validationSize, seed);
         TemporalTableReader.Columns selection = new TemporalTableReader.Columns(columns.idCol, timeCol,
-                noCellTypes ? null : cellTypeCol, columns.features, columns.featurePrefix, annData.obsm, annData.useX);
+                noCellTypes ? null : cellTypeCol, columns.features, columns.featurePrefix, annData.obsm, annData.useX,
+                growth.columns());
         return new TemporalJob.Request(input, output, run.overwrite, selection, params, pairs,
-                RunOptions.commandLine(spec.commandLine()));
+                RunOptions.commandLine(spec.commandLine()), growth, from, validation);
     }
 
 }

@@ -26,11 +26,15 @@ import org.chreode.jobs.ChreodeVersion;
 import org.chreode.jobs.Failures;
 import org.chreode.jobs.io.AtomicOutput;
 import org.chreode.jobs.io.SnapshotOutputWriter;
+import org.chreode.jobs.snapshot.LoggingIterationListener;
 import org.chreode.jobs.temporal.TemporalTableReader.TemporalInput;
 import org.chreode.kernels.common.Convergence;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.geometry.CostNormalization;
+import org.chreode.kernels.temporal.GrowthIterations;
+import org.chreode.kernels.temporal.GrowthPrior;
+import org.chreode.kernels.temporal.InterpolationValidation;
 import org.chreode.kernels.temporal.TemporalCost;
 import org.chreode.kernels.temporal.TransportMap;
 import org.chreode.kernels.temporal.UnbalancedSinkhorn;
@@ -41,6 +45,9 @@ import org.chreode.kernels.temporal.UnbalancedSinkhorn;
  * transition tables, fates by chaining pulls, run.json; all written through {@link AtomicOutput}.
  */
 public final class TemporalJob {
+
+    /** Least time between two progress lines of one solve. */
+    static final long PROGRESS_INTERVAL_MILLIS = 10_000;
 
     private TemporalJob() {
     }
@@ -81,9 +88,107 @@ public final class TemporalJob {
         }
     }
 
+    /**
+     * Growth prior and WOT growth iterations (spec §4): {@code --growth-col} (per-cell rate g ≥ 0 per unit time,
+     * G = g^Δt) or {@code --proliferation-col} / {@code --apoptosis-col} (birth–death scores,
+     * G = exp((β − δ)Δt)); none of them = uniform. {@code growthIters} = k solves per pair (WOT {@code growth_iters}).
+     */
+    public record GrowthOptions(String growthCol, String proliferationCol, String apoptosisCol, int growthIters)
+            implements Serializable {
+        /** Uniform prior, one solve. */
+        public static final GrowthOptions NONE = new GrowthOptions(null, null, null, 1);
+
+        public GrowthOptions {
+            if (growthIters < 1) {
+                throw new InvalidInputException("--growth-iters must be >= 1 (1 = one solve with the prior; got "
+                        + growthIters + ").");
+            }
+            if (growthCol != null && (proliferationCol != null || apoptosisCol != null)) {
+                throw new InvalidInputException("Give either --growth-col (growth rates) or --proliferation-col /"
+                        + " --apoptosis-col (birth-death scores), not both.");
+            }
+        }
+
+        /** Columns to read, column → option. */
+        public Map<String, String> columns() {
+            Map<String, String> out = new LinkedHashMap<>();
+            if (growthCol != null) {
+                out.put(growthCol, "--growth-col");
+            }
+            if (proliferationCol != null) {
+                out.put(proliferationCol, "--proliferation-col");
+            }
+            if (apoptosisCol != null) {
+                out.put(apoptosisCol, "--apoptosis-col");
+            }
+            return out;
+        }
+
+        /** For run.json. */
+        public String description() {
+            if (growthCol != null) {
+                return "growth rates from column '" + growthCol + "': G = g^dt, a = G/sum(G), b = 1/n";
+            }
+            if (proliferationCol != null || apoptosisCol != null) {
+                return "birth-death prior from " + (proliferationCol == null ? "" : "proliferation '"
+                        + proliferationCol + "' ") + (apoptosisCol == null ? "" : "apoptosis '" + apoptosisCol
+                        + "' ") + "scores: G = exp((beta - delta) dt), a = G/sum(G), b = 1/n";
+            }
+            return "uniform (a = 1/n, b = 1/m)";
+        }
+    }
+
+    /**
+     * {@code --from LABEL} (cells whose cell type equals LABEL) or {@code --from-ids FILE} (one id per line),
+     * optionally restricted to one time point ({@code --from-time}); null fields = not given.
+     */
+    public record FromOptions(String label, String idsFile, Double fromTime) implements Serializable {
+        public static final FromOptions NONE = new FromOptions(null, null, null);
+
+        public FromOptions {
+            if (label != null && idsFile != null) {
+                throw new InvalidInputException("Give either --from LABEL or --from-ids FILE, not both.");
+            }
+            if (fromTime != null && label == null && idsFile == null) {
+                throw new InvalidInputException("--from-time needs a cell set: add --from LABEL or --from-ids FILE.");
+            }
+            if (fromTime != null && !Double.isFinite(fromTime)) {
+                throw new InvalidInputException("--from-time must be a finite number (got " + fromTime + ").");
+            }
+        }
+
+        public boolean enabled() {
+            return label != null || idsFile != null;
+        }
+    }
+
+    /** {@code --validate-interpolation}, {@code --validation-size}, {@code --seed}. */
+    public record ValidationOptions(boolean enabled, int size, long seed) implements Serializable {
+        public static final ValidationOptions NONE = new ValidationOptions(false,
+                InterpolationValidation.DEFAULT_SAMPLE_SIZE, InterpolationValidation.DEFAULT_SEED);
+
+        public ValidationOptions {
+            if (size < 2) {
+                throw new InvalidInputException("--validation-size must be >= 2 (got " + size + ").");
+            }
+        }
+    }
+
     /** One run's request. {@code pairs} = the {@code --pairs} text, or null for consecutive time points. */
     public record Request(String input, String output, boolean overwrite, TemporalTableReader.Columns columns,
-                          Params params, String pairs, List<String> commandLine) {
+                          Params params, String pairs, List<String> commandLine, GrowthOptions growth,
+                          FromOptions from, ValidationOptions validation) {
+        public Request {
+            growth = growth == null ? GrowthOptions.NONE : growth;
+            from = from == null ? FromOptions.NONE : from;
+            validation = validation == null ? ValidationOptions.NONE : validation;
+        }
+
+        /** Uniform prior, one solve, no cell set, no validation. */
+        public Request(String input, String output, boolean overwrite, TemporalTableReader.Columns columns,
+                       Params params, String pairs, List<String> commandLine) {
+            this(input, output, overwrite, columns, params, pairs, commandLine, null, null, null);
+        }
     }
 
     /** A time pair t0 → t1. */
@@ -93,10 +198,27 @@ public final class TemporalJob {
         }
     }
 
-    /** What one task returns for one pair. */
+    /**
+     * What one task returns for one pair (the coupling of the last growth round).
+     *
+     * @param priorRates   G^{1/Δt} of the prior
+     * @param roundRates   learned rates per growth round (moscot posterior_growth_rates of each round's solve)
+     * @param learnedBudget the last round's learned budget G_{k+1}
+     * @param roundIterations iterations of each round
+     */
     public record PairSolution(int index, double[][] coupling, Convergence.Status status, int iterations,
                                double finalError, double marginalError, double costScale, int components,
-                               double seconds) implements Serializable {
+                               double seconds, double[] priorRates, double[][] roundRates, double[] learnedBudget,
+                               int[] roundIterations) implements Serializable {
+    }
+
+    /** A triplet t₀ &lt; t½ &lt; t₁ of consecutive time points for the interpolation validation. */
+    public record Triplet(double start, double mid, double end) implements Serializable {
+    }
+
+    /** What one task returns for one triplet. */
+    public record TripletResult(int index, InterpolationValidation.Distances distances, Convergence.Status status,
+                                int iterations, int components, double seconds) implements Serializable {
     }
 
     /** The outcome: final output path, per-pair summaries, and the run.json tree. */
@@ -191,8 +313,28 @@ public final class TemporalJob {
         int[][] sourceIdx = new int[pairs.size()][];
         int[][] targetIdx = new int[pairs.size()][];
         for (int k = 0; k < pairs.size(); k++) {
-            sourceIdx[k] = groups.get(pairs.get(k).source()).stream().mapToInt(Integer::intValue).toArray();
-            targetIdx[k] = groups.get(pairs.get(k).target()).stream().mapToInt(Integer::intValue).toArray();
+            sourceIdx[k] = indices(groups, pairs.get(k).source());
+            targetIdx[k] = indices(groups, pairs.get(k).target());
+        }
+        GrowthOptions growth = request.growth();
+        checkGrowthColumns(input, growth);
+        GrowthPrior[] priors = new GrowthPrior[pairs.size()];
+        for (int k = 0; k < pairs.size(); k++) {
+            priors[k] = prior(input, sourceIdx[k], pairs.get(k).target() - pairs.get(k).source(), growth);
+        }
+        CellSet cellSet = request.from().enabled() ? CellSet.resolve(input, request.from(), groups,
+                request.columns()) : null;
+        List<Triplet> triplets = new ArrayList<>();
+        if (request.validation().enabled()) {
+            if (groups.size() < 3) {
+                throw new InvalidInputException("--validate-interpolation needs at least three time points (it"
+                        + " holds out the middle one of each consecutive triplet); the input has "
+                        + String.join(", ", present) + ".");
+            }
+            List<Double> times = new ArrayList<>(groups.keySet());
+            for (int k = 0; k + 2 < times.size(); k++) {
+                triplets.add(new Triplet(times.get(k), times.get(k + 1), times.get(k + 2)));
+            }
         }
 
         // ---- one Spark task per pair ----
@@ -206,14 +348,45 @@ public final class TemporalJob {
         List<PairSolution> solutions;
         try {
             solutions = new ArrayList<>(jsc.parallelize(indices, pairs.size())
-                    .map(new PairSolver(features, sourceIdx, targetIdx, params)).collect());
+                    .map(new PairSolver(features, sourceIdx, targetIdx, params, priors, growth.growthIters()))
+                    .collect());
+        } catch (RuntimeException e) {
+            features.destroy();
+            throw Failures.userFacing(e);
+        }
+        solutions.sort((a, b) -> Integer.compare(a.index(), b.index()));
+        double solveSeconds = seconds(solveStart);
+
+        // ---- interpolation validation: one Spark task per triplet ----
+        long validationStart = System.nanoTime();
+        List<TripletResult> validation = new ArrayList<>();
+        try {
+            if (!triplets.isEmpty()) {
+                int t = triplets.size();
+                int[][] startIdx = new int[t][];
+                int[][] midIdx = new int[t][];
+                int[][] endIdx = new int[t][];
+                GrowthPrior[] tripletPriors = new GrowthPrior[t];
+                List<Integer> tripletIndices = new ArrayList<>();
+                for (int k = 0; k < t; k++) {
+                    Triplet tr = triplets.get(k);
+                    startIdx[k] = indices(groups, tr.start());
+                    midIdx[k] = indices(groups, tr.mid());
+                    endIdx[k] = indices(groups, tr.end());
+                    tripletPriors[k] = prior(input, startIdx[k], tr.end() - tr.start(), growth);
+                    tripletIndices.add(k);
+                }
+                validation.addAll(jsc.parallelize(tripletIndices, t).map(new TripletSolver(features, startIdx,
+                        midIdx, endIdx, triplets, params, tripletPriors, growth.growthIters(), request.validation()))
+                        .collect());
+                validation.sort((a, b) -> Integer.compare(a.index(), b.index()));
+            }
         } catch (RuntimeException e) {
             throw Failures.userFacing(e);
         } finally {
             features.destroy();
         }
-        solutions.sort((a, b) -> Integer.compare(a.index(), b.index()));
-        double solveSeconds = seconds(solveStart);
+        double validationSeconds = seconds(validationStart);
 
         // ---- outputs ----
         long writeStart = System.nanoTime();
@@ -247,7 +420,11 @@ public final class TemporalJob {
         parameters.put("threshold", params.threshold());
         parameters.put("tolerance", params.tolerance());
         parameters.put("max_iterations", params.maxIterations());
-        parameters.put("marginals", "uniform (a = 1/n, b = 1/m)");
+        parameters.put("marginals", growth.description());
+        parameters.put("growth_iters", growth.growthIters());
+        parameters.put("growth_col", growth.growthCol());
+        parameters.put("proliferation_col", growth.proliferationCol());
+        parameters.put("apoptosis_col", growth.apoptosisCol());
         run.put("parameters", parameters);
         Map<String, Object> timePoints = new LinkedHashMap<>();
         groups.forEach((t, cells) -> timePoints.put(format(t), cells.size()));
@@ -261,7 +438,7 @@ public final class TemporalJob {
                 pairReports.add(writeCoupling(spark, out, pairs.get(k), maps.get(k), solutions.get(k),
                         params.threshold()));
             }
-            writeGrowth(out, pairs, maps);
+            writeGrowth(out, pairs, maps, solutions, growth.growthIters());
             boolean types = input.cellTypes() != null;
             if (types) {
                 for (int k = 0; k < pairs.size(); k++) {
@@ -275,10 +452,20 @@ public final class TemporalJob {
             }
             String fatesNote = writeFates(out, input, pairs, maps, targetIdx, types);
             run.put("pairs", pairReports);
+            run.put("growth", growthReport(growth, solutions));
             run.put("fates", fatesNote);
+            if (cellSet != null) {
+                run.put("from", writeTrajectories(out, cellSet, pairs, maps));
+            }
+            if (request.validation().enabled()) {
+                run.put("validation", writeValidation(out, triplets, validation, request.validation()));
+            }
             Map<String, Object> timings = new LinkedHashMap<>();
             timings.put("read_seconds", readSeconds);
             timings.put("solve_seconds", solveSeconds);
+            if (!triplets.isEmpty()) {
+                timings.put("validation_seconds", validationSeconds);
+            }
             timings.put("write_seconds", seconds(writeStart));
             timings.put("total_seconds", seconds(start));
             run.put("timings", timings);
@@ -300,12 +487,17 @@ public final class TemporalJob {
         private final int[][] sourceIdx;
         private final int[][] targetIdx;
         private final Params params;
+        private final GrowthPrior[] priors;
+        private final int growthIters;
 
-        PairSolver(Broadcast<double[][]> features, int[][] sourceIdx, int[][] targetIdx, Params params) {
+        PairSolver(Broadcast<double[][]> features, int[][] sourceIdx, int[][] targetIdx, Params params,
+                   GrowthPrior[] priors, int growthIters) {
             this.features = features;
             this.sourceIdx = sourceIdx;
             this.targetIdx = targetIdx;
             this.params = params;
+            this.priors = priors;
+            this.growthIters = growthIters;
         }
 
         @Override
@@ -328,11 +520,98 @@ public final class TemporalJob {
                 components = pca.singularValues().length;
             }
             TemporalCost.Cost cost = TemporalCost.squaredEuclidean(xs, xt, params.costNormalization());
-            UnbalancedSinkhorn.Result r = new UnbalancedSinkhorn(params.epsilon(), params.tauA(), params.tauB(),
-                    params.tolerance(), params.maxIterations()).solve(cost.matrix(), IterationListener.NONE);
+            GrowthIterations.Result g = new GrowthIterations(solver(params), growthIters).solve(cost.matrix(),
+                    priors[k], progress("pair " + (k + 1) + "/" + sourceIdx.length + ", ", params));
+            UnbalancedSinkhorn.Result r = g.last().solution();
             Convergence c = r.convergence();
+            double[][] roundRates = new double[g.rounds().size()][];
+            int[] roundIterations = new int[g.rounds().size()];
+            for (int q = 0; q < roundRates.length; q++) {
+                roundRates[q] = g.rounds().get(q).learnedRates();
+                roundIterations[q] = g.rounds().get(q).solution().convergence().iterations();
+            }
             return new PairSolution(k, r.coupling(cost.matrix()), c.status(), c.iterations(), c.finalError(),
-                    c.marginalError(), cost.scale(), components, seconds(t0));
+                    c.marginalError(), cost.scale(), components, seconds(t0), priors[k].rates(), roundRates,
+                    g.last().learnedBudget(), roundIterations);
+        }
+    }
+
+    /** Log lines with error and ETA (at most one per 10 s per phase), phases prefixed with the pair. */
+    private static IterationListener progress(String prefix, Params params) {
+        LoggingIterationListener log = new LoggingIterationListener(params.tolerance(), PROGRESS_INTERVAL_MILLIS);
+        return (phase, iteration, max, error, eps, elapsed) -> log.onCheck(prefix + phase, iteration, max, error,
+                eps, elapsed);
+    }
+
+    private static UnbalancedSinkhorn solver(Params params) {
+        return new UnbalancedSinkhorn(params.epsilon(), params.tauA(), params.tauB(), params.tolerance(),
+                params.maxIterations());
+    }
+
+    /**
+     * Solves t₀ → t₁ of one triplet (skipping t½) with the run's parameters and growth rounds, then compares the
+     * interpolation with the observed t½ cells. Coordinates: the features, or with {@code --local-pca K} the local
+     * PCA of (t₀, t₁) with the t½ cells projected into it (WOT validation).
+     */
+    static final class TripletSolver implements Function<Integer, TripletResult> {
+        private static final long serialVersionUID = 1L;
+        private final Broadcast<double[][]> features;
+        private final int[][] startIdx;
+        private final int[][] midIdx;
+        private final int[][] endIdx;
+        private final List<Triplet> triplets;
+        private final Params params;
+        private final GrowthPrior[] priors;
+        private final int growthIters;
+        private final ValidationOptions validation;
+
+        TripletSolver(Broadcast<double[][]> features, int[][] startIdx, int[][] midIdx, int[][] endIdx,
+                      List<Triplet> triplets, Params params, GrowthPrior[] priors, int growthIters,
+                      ValidationOptions validation) {
+            this.features = features;
+            this.startIdx = startIdx;
+            this.midIdx = midIdx;
+            this.endIdx = endIdx;
+            this.triplets = new ArrayList<>(triplets);
+            this.params = params;
+            this.priors = priors;
+            this.growthIters = growthIters;
+            this.validation = validation;
+        }
+
+        @Override
+        public TripletResult call(Integer k) {
+            long t0 = System.nanoTime();
+            double[][] x = features.value();
+            double[][] xs = rows(x, startIdx[k]);
+            double[][] xm = rows(x, midIdx[k]);
+            double[][] xt = rows(x, endIdx[k]);
+            int components = 0;
+            if (params.localPca() > 0) {
+                TemporalCost.PairCoordinates pca = TemporalCost.localPca(xs, xt, params.localPca());
+                xm = TemporalCost.project(xs, xt, pca, xm);
+                xs = pca.source();
+                xt = pca.target();
+                components = pca.singularValues().length;
+            }
+            TemporalCost.Cost cost = TemporalCost.squaredEuclidean(xs, xt, params.costNormalization());
+            Triplet tr = triplets.get(k);
+            GrowthIterations.Result g = new GrowthIterations(solver(params), growthIters).solve(cost.matrix(),
+                    priors[k], progress("validation " + format(tr.start()) + "->" + format(tr.end()) + ", ", params));
+            UnbalancedSinkhorn.Result r = g.last().solution();
+            double fraction = (tr.mid() - tr.start()) / (tr.end() - tr.start());
+            InterpolationValidation.Distances d = new InterpolationValidation(validation.size(), validation.seed())
+                    .evaluate(xs, xm, xt, r.coupling(cost.matrix()), g.last().learnedBudget(), fraction);
+            return new TripletResult(k, d, r.convergence().status(), r.convergence().iterations(), components,
+                    seconds(t0));
+        }
+
+        private static double[][] rows(double[][] x, int[] idx) {
+            double[][] out = new double[idx.length][];
+            for (int i = 0; i < idx.length; i++) {
+                out[i] = x[idx[i]];
+            }
+            return out;
         }
     }
 
@@ -392,19 +671,103 @@ public final class TemporalJob {
         return r;
     }
 
-    /** growth.csv: per source cell, (P𝟙)_i / a_i with a = 1/n (1 = mass conserved). */
-    private static void writeGrowth(AtomicOutput out, List<Pair> pairs, List<TransportMap> maps) throws IOException {
+    /**
+     * growth.csv: per source cell, {@code growth_rate} = the final learned rate (moscot
+     * {@code posterior_growth_rates} of the last solve: ((P𝟙)_i·ΣG)^{1/Δt}; with a uniform prior n·(P𝟙)_i raised to
+     * 1/Δt), {@code prior_growth_rate} = G^{1/Δt}, and {@code growth_rate_round_<r>} for r = 1…k.
+     */
+    private static void writeGrowth(AtomicOutput out, List<Pair> pairs, List<TransportMap> maps,
+                                    List<PairSolution> solutions, int rounds) throws IOException {
         try (PrintWriter w = writer(out, "growth.csv")) {
-            w.println("cell_id,day,growth_rate");
+            StringBuilder header = new StringBuilder("cell_id,day,growth_rate,prior_growth_rate");
+            for (int r = 1; r <= rounds; r++) {
+                header.append(",growth_rate_round_").append(r);
+            }
+            w.println(header);
             for (int k = 0; k < pairs.size(); k++) {
-                TransportMap map = maps.get(k);
-                double[] g = map.growthRates(); // n·(P𝟙)_i = (P𝟙)_i / a_i, a = 1/n
+                PairSolution s = solutions.get(k);
+                String[] ids = maps.get(k).sourceIds();
                 String day = format(pairs.get(k).source());
-                for (int i = 0; i < g.length; i++) {
-                    w.println(csv(map.sourceIds()[i]) + "," + day + "," + num(g[i]));
+                double[][] perRound = s.roundRates();
+                for (int i = 0; i < ids.length; i++) {
+                    StringBuilder line = new StringBuilder(csv(ids[i])).append(',').append(day).append(',')
+                            .append(num(perRound[perRound.length - 1][i])).append(',').append(num(s.priorRates()[i]));
+                    for (double[] round : perRound) {
+                        line.append(',').append(num(round[i]));
+                    }
+                    w.println(line);
                 }
             }
         }
+    }
+
+    private static Map<String, Object> growthReport(GrowthOptions growth, List<PairSolution> solutions) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("prior", growth.description());
+        r.put("growth_iters", growth.growthIters());
+        r.put("growth_rate", "final learned rate per unit time = moscot posterior_growth_rates of the last solve:"
+                + " ((P 1)_i * sum(G))^(1/dt), G = the prior budget; growth_rate_round_<r> = the same for round r"
+                + " (WOT g_r)");
+        List<Object> iterations = new ArrayList<>();
+        for (PairSolution s : solutions) {
+            iterations.add(java.util.Arrays.stream(s.roundIterations()).boxed().toList());
+        }
+        r.put("iterations_per_round", iterations);
+        return r;
+    }
+
+    /** Every cell must have a usable prior value, whether or not it is a source: fails naming the first bad one. */
+    private static void checkGrowthColumns(TemporalInput input, GrowthOptions growth) {
+        if (growth.growthCol() != null) {
+            GrowthPrior.fromRates(input.ids(), input.numeric().get(growth.growthCol()), 1.0,
+                    "column '" + growth.growthCol() + "' (--growth-col)");
+        } else if (growth.proliferationCol() != null || growth.apoptosisCol() != null) {
+            GrowthPrior.fromBirthDeath(input.ids(), scores(input, growth.proliferationCol()),
+                    scores(input, growth.apoptosisCol()), 1.0, scoreColumns(growth));
+        }
+    }
+
+    private static double[] scores(TemporalInput input, String column) {
+        return column == null ? null : input.numeric().get(column);
+    }
+
+    private static String scoreColumns(GrowthOptions growth) {
+        List<String> cols = new ArrayList<>();
+        if (growth.proliferationCol() != null) {
+            cols.add("--proliferation-col '" + growth.proliferationCol() + "'");
+        }
+        if (growth.apoptosisCol() != null) {
+            cols.add("--apoptosis-col '" + growth.apoptosisCol() + "'");
+        }
+        return String.join(", ", cols);
+    }
+
+    /** The prior of the source cells {@code idx} over Δt. */
+    static GrowthPrior prior(TemporalInput input, int[] idx, double deltaT, GrowthOptions growth) {
+        String[] ids = pick(input.ids(), idx);
+        if (growth.growthCol() != null) {
+            return GrowthPrior.fromRates(ids, pickValues(input.numeric().get(growth.growthCol()), idx), deltaT,
+                    "column '" + growth.growthCol() + "' (--growth-col)");
+        }
+        if (growth.proliferationCol() != null || growth.apoptosisCol() != null) {
+            double[] p = scores(input, growth.proliferationCol());
+            double[] q = scores(input, growth.apoptosisCol());
+            return GrowthPrior.fromBirthDeath(ids, p == null ? null : pickValues(p, idx),
+                    q == null ? null : pickValues(q, idx), deltaT, scoreColumns(growth));
+        }
+        return GrowthPrior.uniform(idx.length, deltaT);
+    }
+
+    private static double[] pickValues(double[] all, int[] idx) {
+        double[] out = new double[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = all[idx[i]];
+        }
+        return out;
+    }
+
+    private static int[] indices(TreeMap<Double, List<Integer>> groups, double time) {
+        return groups.get(time).stream().mapToInt(Integer::intValue).toArray();
     }
 
     private static void writeTable(AtomicOutput out, String name, TransportMap.TransitionTable table)
@@ -464,6 +827,147 @@ public final class TemporalJob {
         }
         return "written: cell types of time point " + format(pairs.get(last).target()) + ": "
                 + String.join(", ", fates.populations());
+    }
+
+    /**
+     * descendants.csv and ancestors.csv (WOT {@code push_forward} / {@code pull_back}, normalised to total 1 at every
+     * time point): for each time point T where the cell set has cells, its indicator is pushed through the chain of
+     * pairs starting at T (T → t' → t'' …) and pulled back through the chain of pairs ending at T. Rows
+     * {@code cell_id, day, mass, from_day} for every cell of every reached time point. Returns the run.json section.
+     */
+    private static Map<String, Object> writeTrajectories(AtomicOutput out, CellSet set, List<Pair> pairs,
+                                                         List<TransportMap> maps) throws IOException {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("selection", set.description());
+        Map<String, Object> counts = new LinkedHashMap<>();
+        set.countsPerTime().forEach((t, c) -> counts.put(format(t), c));
+        report.put("cells", counts);
+        report.put("normalization", "WOT push_forward / pull_back: normalised to total 1 after every step");
+        List<Map<String, Object>> down = new ArrayList<>();
+        List<Map<String, Object>> up = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        try (PrintWriter d = writer(out, "descendants.csv"); PrintWriter a = writer(out, "ancestors.csv")) {
+            d.println("cell_id,day,mass,from_day");
+            a.println("cell_id,day,mass,from_day");
+            for (double t : set.times()) {
+                String from = format(t);
+                List<Integer> forward = new ArrayList<>();
+                double cur = t;
+                for (boolean found = true; found; ) {
+                    found = false;
+                    for (int k = 0; k < pairs.size(); k++) {
+                        if (pairs.get(k).source() == cur) {
+                            forward.add(k);
+                            cur = pairs.get(k).target();
+                            found = true;
+                            break;
+                        }
+                    }
+                }
+                List<String> days = new ArrayList<>();
+                if (!forward.isEmpty()) {
+                    List<TransportMap> chain = forward.stream().map(maps::get).toList();
+                    List<double[]> steps = TransportMap.descendantsPerStep(chain,
+                            set.indicator(chain.get(0).sourceIds()));
+                    for (int s = 0; s < steps.size(); s++) {
+                        Pair p = pairs.get(forward.get(s));
+                        days.add(format(p.target()));
+                        writeMeasure(d, chain.get(s).targetIds(), format(p.target()), steps.get(s), from);
+                    }
+                }
+                down.add(Map.of("from_day", from, "days", days));
+                List<Integer> backward = new ArrayList<>();
+                cur = t;
+                while (true) {
+                    List<Integer> ending = new ArrayList<>();
+                    for (int k = 0; k < pairs.size(); k++) {
+                        if (pairs.get(k).target() == cur) {
+                            ending.add(k);
+                        }
+                    }
+                    if (ending.size() > 1) {
+                        notes.add("ancestors from " + from + " stop at " + format(cur) + ": it is the target of "
+                                + ending.size() + " pairs");
+                    }
+                    if (ending.size() != 1) {
+                        break;
+                    }
+                    backward.add(0, ending.get(0));
+                    cur = pairs.get(ending.get(0)).source();
+                }
+                days = new ArrayList<>();
+                if (!backward.isEmpty()) {
+                    List<TransportMap> chain = backward.stream().map(maps::get).toList();
+                    List<double[]> steps = TransportMap.ancestorsPerStep(chain,
+                            set.indicator(chain.get(chain.size() - 1).targetIds()));
+                    for (int s = steps.size() - 1; s >= 0; s--) {
+                        Pair p = pairs.get(backward.get(s));
+                        days.add(format(p.source()));
+                        writeMeasure(a, chain.get(s).sourceIds(), format(p.source()), steps.get(s), from);
+                    }
+                }
+                up.add(Map.of("from_day", from, "days", days));
+            }
+        }
+        report.put("descendants", down);
+        report.put("ancestors", up);
+        if (!notes.isEmpty()) {
+            report.put("notes", notes);
+        }
+        return report;
+    }
+
+    private static void writeMeasure(PrintWriter w, String[] ids, String day, double[] mass, String from) {
+        for (int i = 0; i < ids.length; i++) {
+            w.println(csv(ids[i]) + "," + day + "," + num(mass[i]) + "," + from);
+        }
+    }
+
+    /** validation.csv (WOT summary columns) and the run.json section. */
+    private static Map<String, Object> writeValidation(AtomicOutput out, List<Triplet> triplets,
+                                                       List<TripletResult> results, ValidationOptions options)
+            throws IOException {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("distance", "exact W2 between equal-size uniform subsamples (min(cells, validation_size) points"
+                + " of each cloud, Hungarian assignment on squared Euclidean cost)");
+        report.put("sampling", "systematic resampling of index pairs; I: P_ij / colsum_j^(1-s), R: uniform,"
+                + " Rg: source growth^s");
+        report.put("validation_size", options.size());
+        report.put("seed", options.seed());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (PrintWriter w = writer(out, "validation.csv")) {
+            w.println("interval_start,interval_mid,interval_end,name,distance");
+            for (TripletResult r : results) {
+                Triplet t = triplets.get(r.index());
+                InterpolationValidation.Distances d = r.distances();
+                String prefix = format(t.start()) + "," + format(t.mid()) + "," + format(t.end()) + ",";
+                w.println(prefix + "I," + num(d.interpolated()));
+                w.println(prefix + "R," + num(d.random()));
+                w.println(prefix + "Rg," + num(d.randomGrowth()));
+                w.println(prefix + "F," + num(d.first()));
+                w.println(prefix + "L," + num(d.last()));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("interval_start", format(t.start()));
+                m.put("interval_mid", format(t.mid()));
+                m.put("interval_end", format(t.end()));
+                m.put("fraction", (t.mid() - t.start()) / (t.end() - t.start()));
+                m.put("sample_size", d.sampleSize());
+                m.put("I", d.interpolated());
+                m.put("R", d.random());
+                m.put("Rg", d.randomGrowth());
+                m.put("F", d.first());
+                m.put("L", d.last());
+                m.put("I_over_R", d.interpolated() / d.random());
+                m.put("status", r.status());
+                m.put("converged", r.status() == Convergence.Status.CONVERGED);
+                m.put("iterations", r.iterations());
+                m.put("local_pca_components", r.components());
+                m.put("seconds", r.seconds());
+                rows.add(m);
+            }
+        }
+        report.put("triplets", rows);
+        return report;
     }
 
     private static PrintWriter writer(AtomicOutput out, String name) throws IOException {

@@ -40,11 +40,22 @@ public final class TemporalTableReader {
      * What the user asked for.
      *
      * @param cellTypeCol    cell-type column, or null when cell types are not used ({@code --no-cell-types})
+     * @param numericCols    further per-cell numeric columns to read (growth priors), column → the option that
+     *                       named it (for messages); never features
      */
     public record Columns(String idCol, String timeCol, String cellTypeCol, List<String> features,
-                          String featurePrefix, String obsm, boolean useX) implements Serializable {
+                          String featurePrefix, String obsm, boolean useX, Map<String, String> numericCols)
+            implements Serializable {
         public Columns {
             features = features == null ? List.of() : List.copyOf(features);
+            numericCols = numericCols == null ? Map.of() : java.util.Collections.unmodifiableMap(
+                    new java.util.LinkedHashMap<>(numericCols));
+        }
+
+        /** Without further numeric columns. */
+        public Columns(String idCol, String timeCol, String cellTypeCol, List<String> features, String featurePrefix,
+                       String obsm, boolean useX) {
+            this(idCol, timeCol, cellTypeCol, features, featurePrefix, obsm, useX, Map.of());
         }
     }
 
@@ -52,9 +63,20 @@ public final class TemporalTableReader {
      * A validated time-course table.
      *
      * @param cellTypes one label per cell, or null when no cell-type column is used
+     * @param numeric   the values of {@link Columns#numericCols()} per column (NaN = missing)
      */
     public record TemporalInput(String[] ids, double[] times, String[] cellTypes, double[][] features,
-                                String[] featureNames, String format) implements Serializable {
+                                String[] featureNames, String format, Map<String, double[]> numeric)
+            implements Serializable {
+        public TemporalInput {
+            numeric = numeric == null ? Map.of() : Map.copyOf(numeric);
+        }
+
+        /** Without further numeric columns. */
+        public TemporalInput(String[] ids, double[] times, String[] cellTypes, double[][] features,
+                             String[] featureNames, String format) {
+            this(ids, times, cellTypes, features, featureNames, format, Map.of());
+        }
     }
 
     private final SparkSession spark;
@@ -85,7 +107,11 @@ public final class TemporalTableReader {
                         + " growth.");
             }
         }
+        for (Map.Entry<String, String> extra : spec.numericCols().entrySet()) {
+            require(names, extra.getKey(), "growth", extra.getValue());
+        }
         List<String> features = features(schema, spec);
+        List<String> extras = new ArrayList<>(spec.numericCols().keySet());
         List<Column> cols = new ArrayList<>();
         cols.add(quoted(spec.idCol()).cast("string"));
         cols.add(quoted(spec.timeCol()).cast("string"));
@@ -93,6 +119,9 @@ public final class TemporalTableReader {
                 : quoted(spec.cellTypeCol()).cast("string"));
         for (String f : features) {
             cols.add(quoted(f).cast("string"));
+        }
+        for (String e : extras) {
+            cols.add(quoted(e).cast("string"));
         }
         List<Row> rows = raw.select(cols.toArray(new Column[0])).collectAsList();
         int n = rows.size();
@@ -103,6 +132,10 @@ public final class TemporalTableReader {
         String[] timeText = new String[n];
         String[] types = spec.cellTypeCol() == null ? null : new String[n];
         double[][] x = new double[n][features.size()];
+        Map<String, double[]> numeric = new HashMap<>();
+        for (String e : extras) {
+            numeric.put(e, new double[n]);
+        }
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
             ids[i] = r.getString(0);
@@ -114,8 +147,13 @@ public final class TemporalTableReader {
                 String v = r.getString(3 + j);
                 x[i][j] = parseFeature(v, ids[i], features.get(j));
             }
+            for (int e = 0; e < extras.size(); e++) {
+                String v = r.getString(3 + features.size() + e);
+                numeric.get(extras.get(e))[i] = parseExtra(v, ids[i], extras.get(e), spec);
+            }
         }
-        return validated(ids, timeText, null, types, x, features.toArray(new String[0]), spec, format.label());
+        return validated(ids, timeText, null, types, x, features.toArray(new String[0]), spec, format.label(),
+                numeric);
     }
 
     private static double parseFeature(String v, String id, String feature) {
@@ -131,6 +169,19 @@ public final class TemporalTableReader {
                     + " in feature column '" + feature + "'; every feature value must be a finite number.");
         }
         return d;
+    }
+
+    /** A value of a further numeric column: missing → NaN (the consumer says whether that is allowed). */
+    private static double parseExtra(String v, String id, String column, Columns spec) {
+        if (v == null || v.isBlank()) {
+            return Double.NaN;
+        }
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("Column '" + column + "' (" + spec.numericCols().get(column) + ") is not"
+                    + " numeric: cell '" + id + "' has value '" + v + "'.");
+        }
     }
 
     private TemporalInput readH5ad(String path, Columns spec) {
@@ -168,8 +219,12 @@ public final class TemporalTableReader {
                     }
                 }
             }
+            Map<String, double[]> numeric = new HashMap<>();
+            for (Map.Entry<String, String> extra : spec.numericCols().entrySet()) {
+                numeric.put(extra.getKey(), reader.obsColumn(extra.getKey(), extra.getValue()).asNumbers());
+            }
             return validated(ids, time.strings(), time.numeric() ? time.numbers() : null, types, x, featureNames,
-                    spec, "h5ad");
+                    spec, "h5ad", numeric);
         } catch (io.jhdf.exceptions.HdfException e) {
             throw new InvalidInputException("Cannot read '" + path + "' as HDF5/AnnData: " + e.getMessage() + ".");
         }
@@ -177,7 +232,8 @@ public final class TemporalTableReader {
 
     /** Time values (numeric), ids (unique, non-empty) and cell types (non-empty) checked per cell. */
     private static TemporalInput validated(String[] ids, String[] timeText, double[] timeNumbers, String[] types,
-                                           double[][] x, String[] featureNames, Columns spec, String format) {
+                                           double[][] x, String[] featureNames, Columns spec, String format,
+                                           Map<String, double[]> numeric) {
         int n = ids.length;
         double[] times = new double[n];
         Map<String, Integer> seen = new HashMap<>();
@@ -214,7 +270,7 @@ public final class TemporalTableReader {
                         + "'; give every cell a label (e.g. 'unknown') or add --no-cell-types.");
             }
         }
-        return new TemporalInput(ids, times, types, x, featureNames, format);
+        return new TemporalInput(ids, times, types, x, featureNames, format, numeric);
     }
 
     private static List<String> features(StructType schema, Columns spec) {
@@ -223,6 +279,7 @@ public final class TemporalTableReader {
         if (spec.cellTypeCol() != null) {
             named.add(spec.cellTypeCol());
         }
+        named.addAll(spec.numericCols().keySet());
         if (!spec.features().isEmpty() && spec.featurePrefix() != null) {
             throw new InvalidInputException("Give either --features or --feature-prefix, not both.");
         }
@@ -231,8 +288,8 @@ public final class TemporalTableReader {
             for (String f : spec.features()) {
                 require(names, f, "feature", "--features");
                 if (named.contains(f)) {
-                    throw new InvalidInputException("Column '" + f + "' is the id, time or cell-type column and"
-                            + " cannot also be a feature.");
+                    throw new InvalidInputException("Column '" + f + "' is the id, time, cell-type or a growth"
+                            + " column and cannot also be a feature.");
                 }
                 out.add(f);
             }

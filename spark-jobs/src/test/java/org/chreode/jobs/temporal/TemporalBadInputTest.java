@@ -42,6 +42,19 @@ class TemporalBadInputTest extends SparkTestBase {
         return rows;
     }
 
+    /** {@link #valid()} with a growth-rate column g (1.5 for A cells, 0.5 for B), one cell's value replaced. */
+    private static List<String> withGrowth(String cell, String value) {
+        List<String> rows = new ArrayList<>();
+        for (String r : valid()) {
+            if (r.startsWith("cell_id,")) {
+                rows.add(r + ",g");
+            } else {
+                rows.add(r + "," + (r.startsWith(cell + ",") ? value : r.contains(",A,") ? "1.5" : "0.5"));
+            }
+        }
+        return rows;
+    }
+
     static Stream<Arguments> cases() {
         return Stream.of(
                 Arguments.of("one time point", valid().stream().map(r -> r.replaceFirst("^(c\\d_\\d+),\\d,", "$1,7,"))
@@ -61,7 +74,38 @@ class TemporalBadInputTest extends SparkTestBase {
                 Arguments.of("pair malformed", valid(), List.of("--pairs", "0-1"), "is not of the form T0:T1"),
                 Arguments.of("pair not numeric", valid(), List.of("--pairs", "0:one"), "not a number"),
                 Arguments.of("bad cost normalization", valid(), List.of("--cost-normalization", "max"),
-                        "--cost-normalization must be mean, median or none"));
+                        "--cost-normalization must be mean, median or none"),
+                Arguments.of("negative growth prior", withGrowth("c1_4", "-0.5"), List.of("--growth-col", "g"),
+                        "Cell 'c1_4' has a negative growth prior -0.5 in column 'g' (--growth-col)"),
+                Arguments.of("negative growth prior at the last time point", withGrowth("c2_1", "-2"),
+                        List.of("--growth-col", "g"), "Cell 'c2_1' has a negative growth prior -2.0"),
+                Arguments.of("missing growth prior", withGrowth("c0_3", ""), List.of("--growth-col", "g"),
+                        "Cell 'c0_3' has a non-finite growth prior NaN in column 'g'"),
+                Arguments.of("non-numeric growth prior", withGrowth("c0_2", "fast"), List.of("--growth-col", "g"),
+                        "Column 'g' (--growth-col) is not numeric: cell 'c0_2' has value 'fast'"),
+                Arguments.of("missing growth column", valid(), List.of("--growth-col", "g"),
+                        "The input has no growth column 'g'"),
+                Arguments.of("growth iterations zero", valid(), List.of("--growth-iters", "0"),
+                        "--growth-iters must be >= 1"),
+                Arguments.of("growth rates and scores", withGrowth("c0_0", "1"), List.of("--growth-col", "g",
+                        "--proliferation-col", "g"), "Give either --growth-col"),
+                Arguments.of("non-finite proliferation score", withGrowth("c0_5", "NaN"),
+                        List.of("--proliferation-col", "g"), "Cell 'c0_5' has a non-finite proliferation score"),
+                Arguments.of("cell set label absent", valid(), List.of("--from", "Z"),
+                        "No cell has cell type 'Z' in column 'cell_type' (--from); labels present: A, B"),
+                Arguments.of("cell set label without cell types", valid(), List.of("--from", "A",
+                        "--no-cell-types"), "cell types are off (--no-cell-types)"),
+                Arguments.of("cell set ids file missing", valid(), List.of("--from-ids", "/nonexistent/ids.txt"),
+                        "Cannot read the --from-ids file '/nonexistent/ids.txt'"),
+                Arguments.of("from-time without cells", valid(), List.of("--from", "A", "--from-time", "5"),
+                        "--from-time 5 has no cells in column 'day'"),
+                Arguments.of("from-time without a cell set", valid(), List.of("--from-time", "1"),
+                        "--from-time needs a cell set"),
+                Arguments.of("validation with two time points", valid().stream().filter(r -> !r.startsWith("c2_"))
+                        .toList(), List.of("--validate-interpolation"),
+                        "--validate-interpolation needs at least three time points"),
+                Arguments.of("validation size one", valid(), List.of("--validate-interpolation",
+                        "--validation-size", "1"), "--validation-size must be >= 2"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -84,6 +128,22 @@ class TemporalBadInputTest extends SparkTestBase {
         assertTrue(message.contains(expected), name + ": " + message);
         assertEquals(1, message.strip().lines().count(), "one paragraph, no stack trace: " + message);
         assertTrue(nothingAt(output), name + ": something was written at " + output);
+    }
+
+    @Test
+    void unknownIdInTheCellSetFileIsNamed() {
+        Path input = writeFile(dir, "in.csv", valid().toArray(new String[0]));
+        Path ids = writeFile(dir, "ids.txt", "c0_1", "c9_9");
+        Path output = dir.resolve("out-ids");
+        StringWriter err = new StringWriter();
+        CommandLine cli = ChreodeCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter()));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("temporal", "--input", input.toString(), "--output", output.toString(),
+                "--from-ids", ids.toString());
+        assertEquals(2, exit, err.toString());
+        assertTrue(err.toString().contains("Cell 'c9_9' on line 2 of the --from-ids file"), err.toString());
+        assertTrue(nothingAt(output));
     }
 
     @Test

@@ -51,7 +51,8 @@ class TemporalMoscotFixtureTest extends SparkTestBase {
         int exit = cli.execute("temporal", "--input", fixture.resolve("moscot_temporal_tests.h5ad").toString(),
                 "--output", out.toString(), "--time-col", "day", "--cell-type-col", "cell_type", "--use-x",
                 "--local-pca", "50", "--epsilon", "0.5", "--tau-a", String.valueOf(1 / 1.5),
-                "--tau-b", String.valueOf(10 / 10.5), "--cost-normalization", "mean", "--threshold", "0");
+                "--tau-b", String.valueOf(10 / 10.5), "--cost-normalization", "mean", "--threshold", "0",
+                "--validate-interpolation");
         assertEquals(0, exit, err.toString());
         assertTrue(stdout.toString().contains("2 time pairs"), stdout.toString());
     }
@@ -104,7 +105,7 @@ class TemporalMoscotFixtureTest extends SparkTestBase {
     @Test
     void growthFatesAndRunJson() throws IOException {
         List<String> growth = Files.readAllLines(out.resolve("growth.csv"));
-        assertEquals("cell_id,day,growth_rate", growth.get(0));
+        assertEquals("cell_id,day,growth_rate,prior_growth_rate,growth_rate_round_1", growth.get(0));
         assertEquals(85 + 81 + 1, growth.size());
         List<String> fates = Files.readAllLines(out.resolve("fates.csv"));
         assertTrue(fates.get(0).startsWith("cell_id,day,fate_"), fates.get(0));
@@ -127,6 +128,30 @@ class TemporalMoscotFixtureTest extends SparkTestBase {
             assertEquals(0.0, p.get("dropped_mass").asDouble());
         }
         assertEquals(0.5, run.get("parameters").get("epsilon").asDouble());
+    }
+
+    /**
+     * Held-out day 10.5: the coupling 10 → 11 (local PCA of days 10 and 11, day 10.5 projected into it) interpolates
+     * day 10.5 better than a random coupling.
+     */
+    @Test
+    void interpolationOfDay105BeatsTheRandomBaseline() throws IOException {
+        List<String> lines = Files.readAllLines(out.resolve("validation.csv"));
+        assertEquals(6, lines.size());
+        Map<String, Double> d = new HashMap<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            assertEquals("10,10.5,11", f[0] + "," + f[1] + "," + f[2]);
+            d.put(f[3], Double.parseDouble(f[4]));
+        }
+        System.out.println("moscot fixture validation 10 / 10.5 / 11: " + d);
+        assertTrue(d.get("I") < d.get("R"), d.toString());
+        JsonNode v = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("validation");
+        JsonNode t = v.get("triplets").get(0);
+        assertEquals(0.5, t.get("fraction").asDouble(), 1e-15);
+        assertEquals(50, t.get("local_pca_components").asInt());
+        assertEquals(81, t.get("sample_size").asInt());
+        assertTrue(t.get("converged").asBoolean());
     }
 
     /** "row|column" → value, by label. */
