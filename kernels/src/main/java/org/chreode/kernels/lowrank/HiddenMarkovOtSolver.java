@@ -207,8 +207,8 @@ public final class HiddenMarkovOtSolver {
      * Runs the forward–backward scheme.
      *
      * @param problem  clouds, ranks and what is fixed
-     * @param listener receives every iteration of every window (phase = the stage name, error Δ_k, ε on the
-     *                 normalised cost)
+     * @param listener receives every iteration of every window (phase = the stage name, error Δ_k, step ε in input
+     *                 cost units)
      * @throws NumericalInstabilityException on NaN or ∞
      */
     public HiddenMarkovOtResult solve(HiddenMarkovOtProblem problem, IterationListener listener) {
@@ -468,7 +468,7 @@ public final class HiddenMarkovOtSolver {
                     throw instability(name, "iteration", k, eps);
                 }
                 history.add(delta);
-                listener.onCheck(name, k, maxIterations, delta, eps, System.nanoTime() - start);
+                listener.onCheck(name, k, maxIterations, delta, eps * scale, System.nanoTime() - start);
                 if (k >= minIterations && delta <= tolerance) {
                     status = Convergence.Status.CONVERGED;
                     break;
