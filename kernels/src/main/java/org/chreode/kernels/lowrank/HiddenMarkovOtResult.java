@@ -26,13 +26,46 @@ public final class HiddenMarkovOtResult {
     private final double[] pairCosts;
     private final double costScale;
     private final List<Stage> stages;
+    private final double[] restartObjectives;
+    private final int bestRestart;
 
     HiddenMarkovOtResult(double[][][] q, double[][][] t, double[] pairCosts, double costScale, List<Stage> stages) {
+        this(q, t, pairCosts, costScale, stages, null, 0);
+    }
+
+    private HiddenMarkovOtResult(double[][][] q, double[][][] t, double[] pairCosts, double costScale,
+                                 List<Stage> stages, double[] restartObjectives, int bestRestart) {
         this.q = q;
         this.t = t;
         this.pairCosts = pairCosts;
         this.costScale = costScale;
         this.stages = List.copyOf(stages);
+        this.restartObjectives = restartObjectives == null ? new double[] {objectiveOf(pairCosts)}
+                : restartObjectives.clone();
+        this.bestRestart = bestRestart;
+    }
+
+    /** This result as the best of several runs with these objectives. */
+    HiddenMarkovOtResult withRestarts(double[] objectives, int best) {
+        return new HiddenMarkovOtResult(q, t, pairCosts, costScale, stages, objectives, best);
+    }
+
+    /** The objective of every complete run (restart), in seed order; the returned run is the lowest. */
+    public double[] restartObjectives() {
+        return restartObjectives.clone();
+    }
+
+    /** Index (0-based) of the returned run among the restarts (seed = solver seed + this). */
+    public int bestRestart() {
+        return bestRestart;
+    }
+
+    private static double objectiveOf(double[] costs) {
+        double s = 0;
+        for (double c : costs) {
+            s += c;
+        }
+        return s;
     }
 
     /** Number of time points N. */
@@ -120,7 +153,7 @@ public final class HiddenMarkovOtResult {
         return costScale;
     }
 
-    /** Every stage in the order run. */
+    /** Every stage of the returned run, in the order run. */
     public List<Stage> stages() {
         return stages;
     }
@@ -130,7 +163,7 @@ public final class HiddenMarkovOtResult {
         return stages.stream().allMatch(s -> s.convergence().converged());
     }
 
-    /** Sum of the iterations of all stages. */
+    /** Sum of the iterations of all stages of the returned run. */
     public int totalIterations() {
         return stages.stream().mapToInt(s -> s.convergence().iterations()).sum();
     }

@@ -105,6 +105,11 @@ public final class HmotCommand implements Callable<Integer> {
             description = "Seed of the random initial couplings. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--restarts", paramLabel = "K", defaultValue = "" + HiddenMarkovOtSolver.DEFAULT_RESTARTS,
+            description = "Complete runs from seeds S, S+1, ...; the lowest objective is kept (all objectives in"
+                    + " run.json). Default: ${DEFAULT-VALUE}.")
+    int restarts;
+
     @Override
     public Integer call() {
         try {
@@ -138,7 +143,7 @@ public final class HmotCommand implements Callable<Integer> {
             }
         }
         HmotJob.Params params = new HmotJob.Params(r, supervised, proportionsFromCol, warmStart, mapThreshold, gamma,
-                tauIn, minIterations, maxIterations, tolerance, seed);
+                tauIn, minIterations, maxIterations, tolerance, seed, restarts);
         TemporalTableReader.Columns selection = new TemporalTableReader.Columns(columns.idCol, timeCol, cellTypeCol,
                 columns.features, columns.featurePrefix, annData.obsm, annData.useX);
         return new HmotJob.Request(input, output, run.overwrite, selection, params,

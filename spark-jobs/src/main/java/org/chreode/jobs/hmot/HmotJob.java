@@ -67,7 +67,7 @@ public final class HmotJob {
      */
     public record Params(int[] ranks, double[] supervisedTimes, boolean proportionsFromCol, String warmStart,
                          double mapThreshold, double gamma, double innerMarginalWeight, int minIterations,
-                         int maxIterations, double tolerance, long seed) implements Serializable {
+                         int maxIterations, double tolerance, long seed, int restarts) implements Serializable {
 
         /** Throws {@link InvalidInputException} naming the option on a value outside its range. */
         public Params {
@@ -106,12 +106,16 @@ public final class HmotJob {
             if (!(tolerance > 0)) {
                 throw new InvalidInputException("--tolerance must be > 0 (got " + tolerance + ").");
             }
+            if (restarts < 1) {
+                throw new InvalidInputException("--restarts must be >= 1 (got " + restarts + ").");
+            }
         }
 
         /** The kernel solver these parameters describe. */
         public HiddenMarkovOtSolver solver() {
             return new HiddenMarkovOtSolver().withGamma(gamma).withInnerMarginalWeight(innerMarginalWeight)
-                    .withIterations(minIterations, maxIterations).withTolerance(tolerance).withSeed(seed);
+                    .withIterations(minIterations, maxIterations).withTolerance(tolerance).withSeed(seed)
+                    .withRestarts(restarts);
         }
 
         boolean needsCellTypes() {
@@ -136,7 +140,8 @@ public final class HmotJob {
     /** What the Spark task returns: the solve, or the error it met. */
     public record Solution(int[][] labels, double[][][] memberships, double[][] proportions, double[][][] transitions,
                            double[] pairCosts, double objective, double costScale, List<StageSummary> stages,
-                           RuntimeException error, double seconds) implements Serializable {
+                           double[] restartObjectives, int bestRestart, RuntimeException error, double seconds)
+            implements Serializable {
     }
 
     /** The chain as the kernel sees it, plus names. */
@@ -439,7 +444,7 @@ public final class HmotJob {
             try {
                 return solve(chain.value(), params, t0);
             } catch (RuntimeException e) {
-                return new Solution(null, null, null, null, null, Double.NaN, Double.NaN, List.of(), e,
+                return new Solution(null, null, null, null, null, Double.NaN, Double.NaN, List.of(), null, 0, e,
                         seconds(t0));
             }
         }
@@ -472,7 +477,7 @@ public final class HmotJob {
                     s.convergence().epsilon(), s.objective()));
         }
         return new Solution(labels, memberships, proportions, transitions, costs, r.objective(), r.costScale(),
-                stages, null, seconds(t0));
+                stages, r.restartObjectives(), r.bestRestart(), null, seconds(t0));
     }
 
     /** Node label: the cell-type name where labels are fixed, else "type_z". */
@@ -677,6 +682,7 @@ public final class HmotJob {
         p.put("max_iterations", params.maxIterations());
         p.put("tolerance", params.tolerance());
         p.put("seed", params.seed());
+        p.put("restarts", params.restarts());
         p.put("cost", "squared_euclidean, divided by its largest entry over all consecutive pairs");
         p.put("marginals", "uniform (a_t = 1/n_t)");
         run.put("parameters", p);
@@ -712,6 +718,8 @@ public final class HmotJob {
         run.put("converged", converged);
         run.put("iterations", s.stages().stream().mapToInt(StageSummary::iterations).sum());
         run.put("stages", s.stages());
+        run.put("restart_objectives", s.restartObjectives());
+        run.put("best_restart_seed", params.seed() + s.bestRestart());
         run.put("objective", s.objective());
         run.put("pair_costs", s.pairCosts());
         run.put("cost_scale", s.costScale());

@@ -76,7 +76,7 @@ class HmotCommandTest extends SparkTestBase {
         Path out = dir.resolve("proportions");
         StringWriter err = new StringWriter();
         int exit = run(err, "hmot", "--input", input.toString(), "--output", out.toString(), "--cell-type-col",
-                "cell_type", "--proportions-from-col", "--min-iterations", "20", "--max-iterations", "60");
+                "cell_type", "--proportions-from-col", "--min-iterations", "20", "--max-iterations", "60", "--restarts", "2");
         assertEquals(0, exit, err.toString());
         for (String f : List.of("latent_types.csv", "transitions/0_1.csv", "transitions/1_2.csv",
                 "differentiation_map.json", "differentiation_map.png", "run.json")) {
@@ -94,7 +94,8 @@ class HmotCommandTest extends SparkTestBase {
             assertTrue(tp.get("ami").asDouble() > 0.95 && tp.get("ari").asDouble() > 0.95, tp.toString());
             assertEquals("proportions fixed", tp.get("mode").asText());
         }
-        assertEquals(6, run.get("stages").size(), "forward x2, backward x2, smoothing, transitions x2 minus one");
+        assertEquals(6, run.get("stages").size(), "forward, backward x2, smoothing, transitions x2");
+        assertEquals(2, run.get("restart_objectives").size());
 
         // The map: node → commonest true type; the kept edges are exactly the true lineage with its masses.
         JsonNode map = json(out.resolve("differentiation_map.json"));
@@ -148,7 +149,7 @@ class HmotCommandTest extends SparkTestBase {
         Path warm = dir.resolve("warm");
         exit = run(err, "hmot", "--input", input.toString(), "--output", warm.toString(), "--ranks", "1,2,3",
                 "--warm-start", out.resolve("differentiation_map.json").toString(), "--cell-type-col", "cell_type",
-                "--min-iterations", "20", "--max-iterations", "60");
+                "--min-iterations", "20", "--max-iterations", "60", "--restarts", "1");
         assertEquals(0, exit, err.toString());
         JsonNode warmRun = json(warm.resolve("run.json"));
         assertTrue(warmRun.get("parameters").get("warm_start").asText().endsWith("differentiation_map.json"));
@@ -187,7 +188,8 @@ class HmotCommandTest extends SparkTestBase {
                         + " 1"),
                 Arguments.of("warm start missing", rows(), List.of("--ranks", "2", "--warm-start",
                         "/nonexistent/map.json"), "--warm-start file '/nonexistent/map.json' does not exist"),
-                Arguments.of("bad gamma", rows(), List.of("--ranks", "2", "--gamma", "0"), "--gamma must be"));
+                Arguments.of("bad gamma", rows(), List.of("--ranks", "2", "--gamma", "0"), "--gamma must be"),
+                Arguments.of("bad restarts", rows(), List.of("--ranks", "2", "--restarts", "0"), "--restarts must be"));
     }
 
     private static void writeInputIfNeeded() throws Exception {
