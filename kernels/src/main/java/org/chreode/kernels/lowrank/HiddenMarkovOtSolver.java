@@ -32,7 +32,8 @@ import org.chreode.kernels.common.NumericalInstabilityException;
  *   ∇Q_t = [t &gt; lo] Ĉ^{(t−1,t)ᵀ} Q_{t−1} Λ_{t−1} + [t &lt; hi] Ĉ^{(t,t+1)} Q_{t+1} Λ_tᵀ − 𝟙 w_tᵀ,
  *          w_t[z] = (Q_tᵀ ∇Q_t)_zz / g_t[z]                                  (full_grad rank-1 term), t ∈ F
  *   ε = max_{t∈F} ‖∇Q_t‖∞ / γ
- *   Q_t ← Proj(∇Q_t − ε log Q_t; rows a_t hard, columns g_t with ρ; ε; K_rel)   ρ = 1 if g_t is fixed, else τ_in/(τ_in + ε)
+ *   Q_t ← Proj(∇Q_t − ε log Q_t; rows a_t hard, columns g_t with ρ; ε; K_rel)
+ *          ρ = 1 if g_t is fixed, else τ_in/(τ_in + ε)
  *   g_t ← Q_tᵀ𝟙 (unless fixed)
  *   ∇T_t = diag(1/g_t) (Q_tᵀ Ĉ^{(t,t+1)} Q_{t+1}) diag(1/g_{t+1}),   ε_t = ‖∇T_t‖∞ / γ
  *   T_t ← Proj(∇T_t − ε_t log T_t; g_t, g_{t+1}; ε_t; balanced; K_lat)               for every pair of the window
@@ -51,8 +52,10 @@ import org.chreode.kernels.common.NumericalInstabilityException;
  * <p><b>Forward–backward</b> (§5.3, 1-based):
  * <pre>
  *   N = 2: one window {1, 2}, F = unfrozen of {1, 2}; return.
- *   α-pass: window {1,2} with F = unfrozen of {1,2}; then for t = 2…N−2: window {t, t+1}, Q_t = α-Q_t fixed, F = {t+1} if unfrozen
- *   β-pass: window {N−1,N} with F = unfrozen; then for t = N−2…1: window {t, t+1}, Q_{t+1} = β-Q_{t+1} fixed, F = {t} if unfrozen
+ *   α-pass: window {1,2} with F = unfrozen of {1,2};
+ *           then for t = 2…N−2: window {t, t+1}, Q_t = α-Q_t fixed, F = {t+1} if unfrozen
+ *   β-pass: window {N−1,N} with F = unfrozen;
+ *           then for t = N−2…1: window {t, t+1}, Q_{t+1} = β-Q_{t+1} fixed, F = {t} if unfrozen
  *   smoothing: Q̂_1 = α-Q_1, Q̂_N = β-Q_N; interior t: frozen → its labels, else window {t−1, t, t+1} with
  *              Q_{t−1} = α-Q_{t−1}, Q_{t+1} = β-Q_{t+1} fixed and F = {t} (the 3-marginal solver)
  *   transitions: for every t, window {t, t+1} with Q̂_t, Q̂_{t+1} fixed and F = ∅ → T̂^{(t,t+1)}

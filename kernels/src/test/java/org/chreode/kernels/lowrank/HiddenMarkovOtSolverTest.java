@@ -191,7 +191,8 @@ class HiddenMarkovOtSolverTest {
                 .unsupervised(clouds(), RANKS).withFixedLabels(fixed));
         org.junit.jupiter.api.Assertions.assertArrayEquals(truth[1], res.labels(1), "frozen labels are kept");
         double ami = ClusteringMetrics.adjustedMutualInformation(truth[2], res.labels(2));
-        System.out.printf("HM-OT labels fixed at t1: t2 AMI %.4f T01 %s%n", ami, Arrays.deepToString(res.transition(0)));
+        System.out.printf("HM-OT labels fixed at t1: t2 AMI %.4f T01 %s%n", ami,
+                Arrays.deepToString(res.transition(0)));
         assertTrue(ami > 0.95, "t2 AMI " + ami);
         assertMatrix(TRUE_T01, res.transition(0), 1e-9, "T01 marginals = the fixed label fractions");
     }

@@ -82,17 +82,20 @@ public final class HmotCommand implements Callable<Integer> {
             description = "Mirror-descent step scale (larger = bolder steps). Default: ${DEFAULT-VALUE}.")
     double gamma;
 
-    @Option(names = "--tau-in", paramLabel = "T", defaultValue = "" + HiddenMarkovOtSolver.DEFAULT_INNER_MARGINAL_WEIGHT,
+    @Option(names = "--tau-in", paramLabel = "T",
+            defaultValue = "" + HiddenMarkovOtSolver.DEFAULT_INNER_MARGINAL_WEIGHT,
             description = "KL weight keeping free type proportions near their previous value (large = nearly"
                     + " fixed at 1/r, small = free to drift). Default: ${DEFAULT-VALUE}.")
     double tauIn;
 
-    @Option(names = "--min-iterations", paramLabel = "N", defaultValue = "" + HiddenMarkovOtSolver.DEFAULT_MIN_ITERATIONS,
+    @Option(names = "--min-iterations", paramLabel = "N",
+            defaultValue = "" + HiddenMarkovOtSolver.DEFAULT_MIN_ITERATIONS,
             description = "Mirror-descent iterations per stage before the stopping rule may fire. Default:"
                     + " ${DEFAULT-VALUE}.")
     int minIterations;
 
-    @Option(names = "--max-iterations", paramLabel = "N", defaultValue = "" + HiddenMarkovOtSolver.DEFAULT_MAX_ITERATIONS,
+    @Option(names = "--max-iterations", paramLabel = "N",
+            defaultValue = "" + HiddenMarkovOtSolver.DEFAULT_MAX_ITERATIONS,
             description = "Iteration cap per stage. Default: ${DEFAULT-VALUE}.")
     int maxIterations;
 

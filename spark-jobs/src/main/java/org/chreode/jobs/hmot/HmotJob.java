@@ -346,6 +346,7 @@ public final class HmotJob {
         }
         double[][][] warm = warmJson == null ? null : warmTransitions(warmJson, times, ranks,
                 request.params().warmStart());
+        new HiddenMarkovOtProblem(clouds, ranks, proportions, fixed, warm); // checks on the driver, before any job
         return new Chain(times, cells, clouds, ranks, proportions, fixed, warm, typeNames, mode);
     }
 
@@ -377,8 +378,8 @@ public final class HmotJob {
         JsonNode list = root.get("transitions");
         String where = "--warm-start file '" + file + "'";
         if (list == null || !list.isArray()) {
-            throw new InvalidInputException(where + " has no \"transitions\" list; write {\"transitions\": [{\"matrix\":"
-                    + " [[...]]}, ...]} with one matrix per consecutive pair (a previous run's " + MAP_JSON
+            throw new InvalidInputException(where + " has no \"transitions\" list; write {\"transitions\":"
+                    + " [{\"matrix\": [[...]]}, ...]} with one matrix per consecutive pair (a previous run's " + MAP_JSON
                     + " works).");
         }
         if (list.size() != times.length - 1) {

@@ -76,7 +76,8 @@ class HmotCommandTest extends SparkTestBase {
         Path out = dir.resolve("proportions");
         StringWriter err = new StringWriter();
         int exit = run(err, "hmot", "--input", input.toString(), "--output", out.toString(), "--cell-type-col",
-                "cell_type", "--proportions-from-col", "--min-iterations", "20", "--max-iterations", "60", "--restarts", "2");
+                "cell_type", "--proportions-from-col", "--min-iterations", "20", "--max-iterations", "60",
+                "--restarts", "2");
         assertEquals(0, exit, err.toString());
         for (String f : List.of("latent_types.csv", "transitions/0_1.csv", "transitions/1_2.csv",
                 "differentiation_map.json", "differentiation_map.png", "run.json")) {
@@ -171,6 +172,8 @@ class HmotCommandTest extends SparkTestBase {
             return f[0] + "," + f[1] + "," + f[3] + "," + f[4];
         }).toList();
         List<String> oneDay = rows().stream().map(r -> r.replaceFirst("^(t\\d_\\d+),\\d,", "$1,5,")).toList();
+        Path negative = writeFile(dir, "negative.json", "{\"transitions\": [{\"matrix\": [[0.6, 0.4]]},"
+                + " {\"matrix\": [[0.3, 0.3, 0], [0, -0.1, 0.4]]}]}");
         return Stream.of(
                 Arguments.of("cell-type column missing in supervised mode", noTypes,
                         List.of("--cell-type-col", "cell_type", "--supervised-times", "0"),
@@ -189,6 +192,8 @@ class HmotCommandTest extends SparkTestBase {
                 Arguments.of("warm start missing", rows(), List.of("--ranks", "2", "--warm-start",
                         "/nonexistent/map.json"), "--warm-start file '/nonexistent/map.json' does not exist"),
                 Arguments.of("bad gamma", rows(), List.of("--ranks", "2", "--gamma", "0"), "--gamma must be"),
+                Arguments.of("warm start with a negative entry", rows(), List.of("--ranks", "1,2,3", "--warm-start",
+                        negative.toString()), "Entry (1, 1) of the warm-start transition 1→2 is -0.1"),
                 Arguments.of("bad restarts", rows(), List.of("--ranks", "2", "--restarts", "0"), "--restarts must be"));
     }
 
