@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
                 SnapshotCommand.class,
                 TemporalCommand.class,
                 RefineCommand.class,
+                HmotCommand.class,
                 // ---- Register further commands here (CONTRACT.md "Launcher"). ----
                 DemoCommand.class,
                 CommandLine.HelpCommand.class
