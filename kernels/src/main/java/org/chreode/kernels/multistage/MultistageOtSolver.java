@@ -139,7 +139,13 @@ public final class MultistageOtSolver {
             return String.format(java.util.Locale.ROOT, "--kernel auto chose %s: %s %s the budget of %.1f MiB",
                     mode.label(), sizes, need <= kernelBudgetBytes ? "fits" : "exceeds", kernelBudgetBytes / 1048576.0);
         }
-        return "--kernel " + mode.label() + ": " + sizes;
+        return switch (mode) {
+            case STORED -> "--kernel stored: " + sizes;
+            case ONLINE -> "--kernel online: " + n + " x " + n + " intermediate kernel recomputed in row tiles on every"
+                    + " product (nothing n x n held)";
+            default -> "--kernel " + mode.label() + ": " + n + " x " + n + " intermediate kernel held in tiles on the"
+                    + " executors";
+        };
     }
 
     private IntermediateKernelFactory kernelFactory(KernelMode mode) {
