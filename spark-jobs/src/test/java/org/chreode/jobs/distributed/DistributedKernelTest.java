@@ -61,6 +61,82 @@ class DistributedKernelTest extends SparkTestBase {
     }
 
     @Test
+    void tileProductsEqualThePackedMatrixProducts() {
+        // 3 initial, 90 intermediate, 3 terminal random points: 90 rows in blocks of 25 -> 4 x 5 / 2 = 10 tiles
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        int cells = 96;
+        String[] ids = new String[cells];
+        double[][] x = new double[cells][];
+        org.chreode.kernels.snapshot.Role[] roles = new org.chreode.kernels.snapshot.Role[cells];
+        String[] fates = new String[cells];
+        for (int i = 0; i < cells; i++) {
+            ids[i] = "c" + i;
+            x[i] = new double[] {random.nextDouble(), random.nextDouble(), random.nextDouble()};
+            roles[i] = i < 3 ? org.chreode.kernels.snapshot.Role.INITIAL : i >= cells - 3
+                    ? org.chreode.kernels.snapshot.Role.TERMINAL : org.chreode.kernels.snapshot.Role.INTERMEDIATE;
+            fates[i] = i >= cells - 3 ? "F" + (i % 2) : null;
+        }
+        org.chreode.kernels.multistage.MultistageCosts costs = new org.chreode.kernels.multistage.MultistageCosts(x,
+                org.chreode.kernels.multistage.MultistageLayout.of(ids, roles, fates, 3),
+                org.chreode.kernels.geometry.CostNormalization.MEDIAN, Double.NaN);
+        double kappa = 20;
+        org.apache.spark.api.java.JavaSparkContext jsc =
+                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        try (org.chreode.kernels.linalg.Workers workers = new org.chreode.kernels.linalg.Workers(1);
+             DistributedKernel factory = new DistributedKernel(jsc, 25, "test")) {
+            org.chreode.kernels.linalg.SymmetricKernel stored = org.chreode.kernels.multistage.IntermediateKernelFactory
+                    .stored(org.chreode.kernels.geometry.KernelPrecision.FLOAT64).build(costs, kappa, workers);
+            org.chreode.kernels.linalg.SymmetricKernel tiles = factory.build(costs, kappa, workers);
+            assertEquals(10, ((Number) factory.summary().get("tiles")).intValue());
+            int n = stored.size();
+            assertEquals(90, n);
+            assertEquals(n, tiles.size());
+            double[][] v = new double[3][n];
+            double[][] logs = new double[2][n];
+            for (int c = 0; c < 3; c++) {
+                for (int j = 0; j < n; j++) {
+                    v[c][j] = random.nextDouble() - 0.3;
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                logs[0][j] = 1500 * random.nextDouble() - 900;   // spans more than the double range
+                logs[1][j] = random.nextDouble();
+            }
+            double[][] a = new double[3][n];
+            double[][] b = new double[3][n];
+            stored.multiply(v, a, 3, workers);
+            tiles.multiply(v, b, 3, workers);
+            double[][] la = stored.logMultiply(logs, 2, workers);
+            double[][] lb = tiles.logMultiply(logs, 2, workers);
+            for (int c = 0; c < 3; c++) {
+                for (int i = 0; i < n; i++) {
+                    assertEquals(a[c][i], b[c][i], 1e-13 * Math.max(1, Math.abs(a[c][i])), "(E v_" + c + ")_" + i);
+                }
+            }
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i < n; i++) {
+                    assertEquals(la[c][i], lb[c][i], 1e-12 * Math.max(1, Math.abs(la[c][i])), "log product " + i);
+                }
+            }
+            java.util.function.DoubleUnaryOperator g =
+                    (java.util.function.DoubleUnaryOperator & java.io.Serializable) e -> e * (-Math.log(e)) / kappa;
+            double[][] pos = {v[0].clone(), v[1].clone()};
+            for (double[] p : pos) {
+                for (int j = 0; j < n; j++) {
+                    p[j] = Math.abs(p[j]);
+                }
+            }
+            double bs = stored.bilinearSum(g, pos, pos, 2);
+            assertEquals(bs, tiles.bilinearSum(g, pos, pos, 2), 1e-12 * Math.abs(bs));
+            assertEquals(-1, tiles.firstZeroRow(workers));
+            assertEquals("distributed", tiles.mode());
+            UnsupportedOperationException rows = org.junit.jupiter.api.Assertions.assertThrows(
+                    UnsupportedOperationException.class, () -> tiles.forEachRow((i, row) -> { }));
+            assertTrue(rows.getMessage().contains("--kernel distributed"), rows.getMessage());
+        }
+    }
+
+    @Test
     void distributedSolveThroughTheCliEqualsTheStoredSolve() throws Exception {
         Path input = demoInput();
         Path stored = dir.resolve("stored");
