@@ -17,7 +17,8 @@ import org.chreode.kernels.snapshot.Role;
  * parity mode so both sides run the same number of sweeps; prints one JSON line. Solves twice in one JVM: peak RSS
  * after the first (cold) solve, seconds per sweep from the second (JIT-compiled) one, cold per-sweep time too.
  * Usage: java --add-modules jdk.incubator.vector -cp kernels.jar:classes MultistageSweeps input.csv stages epsilon
- *        tolerance checkInterval threads precision
+ *        tolerance checkInterval threads precision [kernel]
+ *        (kernel: auto, stored or online; default auto)
  */
 public final class MultistageSweeps {
     public static void main(String[] args) throws Exception {
@@ -40,6 +41,9 @@ public final class MultistageSweeps {
         MultistageOtSolver solver = new MultistageOtSolver(Double.parseDouble(args[2]), Double.NaN,
                 Double.parseDouble(args[3]), 1_000_000, Integer.parseInt(args[4]), true,
                 KernelPrecision.parse(args[6]), threads);
+        if (args.length > 7) {
+            solver = solver.withKernelMode(org.chreode.kernels.geometry.KernelMode.parse(args[7]), Long.MAX_VALUE);
+        }
         MultistageOtProblem problem = new MultistageOtProblem(x, layout, stages, CostNormalization.REFERENCE,
                 Double.NaN);
         // run 1 (cold JVM): its peak RSS is the memory of one solve; run 2 (JIT-compiled code): the timing
@@ -55,9 +59,10 @@ public final class MultistageSweeps {
         Map<String, Object> coldTimings = (Map<String, Object>) cold.diagnostics().get("timings");
         double coldSinkhorn = ((Number) coldTimings.get("sinkhorn_seconds")).doubleValue();
         int sweeps = ((Number) r.diagnostics().get("total_sweeps")).intValue();
-        System.out.printf("{\"impl\": \"chreode-%s-%dthread\", \"n\": %d, \"sweeps\": %d, \"checks\": %d, "
+        System.out.printf("{\"impl\": \"chreode-%s-%dthread\", \"kernel_mode\": \"%s\", \"n\": %d, \"sweeps\": %d, \"checks\": %d, "
                 + "\"solve_s\": %.4f, \"s_per_sweep\": %.6f, \"cold_s_per_sweep\": %.6f, \"total_s\": %.3f, "
-                + "\"kernel_bytes\": %d, \"simd\": \"%s\", \"peak_rss_mib\": %.1f}%n", args[6], threads, n, sweeps,
+                + "\"kernel_bytes\": %d, \"simd\": \"%s\", \"peak_rss_mib\": %.1f}%n", args[6], threads,
+                r.diagnostics().get("kernel_mode"), n, sweeps,
                 r.totalChecks(), sinkhorn, sinkhorn / sweeps, coldSinkhorn / sweeps, total,
                 ((Number) r.diagnostics().get("kernel_bytes")).longValue(),
                 org.chreode.kernels.linalg.PackedSymmetricMatrix.implementation(), peakMiB);

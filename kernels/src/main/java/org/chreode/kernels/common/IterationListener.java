@@ -23,4 +23,14 @@ public interface IterationListener {
      * @param elapsedNanos  time since the phase started
      */
     void onCheck(String phase, int iteration, int maxIterations, double error, double epsilon, long elapsedNanos);
+
+    /**
+     * A one-line decision worth logging (e.g. which kernel memory strategy {@code auto} chose and why). Ignored by
+     * default.
+     *
+     * @param phase   what the note is about, e.g. {@code "kernel"}
+     * @param message one line, no trailing period needed
+     */
+    default void onNote(String phase, String message) {
+    }
 }

@@ -24,7 +24,9 @@ import org.chreode.kernels.geometry.WeightedSelection;
  * intermediate block including its n zero self-distances, the terminal block twice); {@code mean} over the
  * admissible costs; {@code none} = 1.
  */
-public final class MultistageCosts {
+public final class MultistageCosts implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final double[][] initial;
     private final double[][] intermediate;

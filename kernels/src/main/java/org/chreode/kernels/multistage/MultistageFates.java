@@ -139,7 +139,7 @@ final class MultistageFates {
     /**
      * x -&gt; x - D^-1 sum_t a_t * (E (b_t * x)) over the intermediate block, a_t, b_t the plan's full factors; for
      * log-domain stages ({@link StageOperators#logStage}) a_t, b_t are kept as logs and the product is
-     * log-stabilised ({@link org.chreode.kernels.linalg.PackedSymmetricMatrix#multiplyLogScaled}).
+     * log-stabilised ({@link org.chreode.kernels.linalg.SymmetricKernel#multiplyLogScaled}).
      */
     private static final class TransitionOperator implements LinearOperator {
         private final StageOperators ops;

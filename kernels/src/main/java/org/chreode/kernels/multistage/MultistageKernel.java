@@ -1,24 +1,24 @@
 package org.chreode.kernels.multistage;
 
-import org.chreode.kernels.geometry.KernelPrecision;
 import org.chreode.kernels.linalg.DenseMatrix;
-import org.chreode.kernels.linalg.PackedSymmetricMatrix;
+import org.chreode.kernels.linalg.SymmetricKernel;
 import org.chreode.kernels.linalg.Workers;
 
 /**
  * The Gibbs kernel E = exp(-C * kappa) of the intermediate block at one inverse temperature kappa = 1/epsilon (the
- * one large matrix of the problem: packed symmetric, zero diagonal), plus the normalised costs of the two small dense
+ * one large matrix of the problem: symmetric, zero diagonal; stored, online or distributed as its
+ * {@link IntermediateKernelFactory} decides), plus the normalised costs of the two small dense
  * blocks (initial x intermediate, intermediate x terminal), from which each stage's dense kernel is formed with its
  * prior folded into the exponent, exp(-C kappa + lx_i + ly_j), so it never underflows before the prior can lift it.
  */
 final class MultistageKernel {
 
     private final DenseMatrix initialCost;
-    private final PackedSymmetricMatrix intermediate;
+    private final SymmetricKernel intermediate;
     private final DenseMatrix terminalCost;
     private final double kappa;
 
-    private MultistageKernel(DenseMatrix initialCost, PackedSymmetricMatrix intermediate, DenseMatrix terminalCost,
+    private MultistageKernel(DenseMatrix initialCost, SymmetricKernel intermediate, DenseMatrix terminalCost,
                              double kappa) {
         this.initialCost = initialCost;
         this.intermediate = intermediate;
@@ -26,33 +26,26 @@ final class MultistageKernel {
         this.kappa = kappa;
     }
 
-    static MultistageKernel build(MultistageCosts costs, double kappa, KernelPrecision precision, Workers workers) {
-        PackedSymmetricMatrix kmm = PackedSymmetricMatrix.build(costs.intermediateCount(), precision,
-                intermediateRows(costs, kappa), workers);
+    static MultistageKernel build(MultistageCosts costs, double kappa, IntermediateKernelFactory factory,
+                                  Workers workers) {
+        SymmetricKernel kmm = factory.build(costs, kappa, workers);
         DenseMatrix c0 = DenseMatrix.build(costs.initialCount(), costs.initialColumns(), costs::initialCost);
         DenseMatrix cmf = DenseMatrix.build(costs.intermediateCount(), costs.terminalCount(), costs::terminalCost);
         return new MultistageKernel(c0, kmm, cmf, kappa);
     }
 
-    /** Recomputes the intermediate kernel in place at a new inverse temperature (the proximal loop's kappa). */
-    MultistageKernel refill(MultistageCosts costs, double newKappa, Workers workers) {
-        intermediate.refill(intermediateRows(costs, newKappa), workers);
-        return new MultistageKernel(initialCost, intermediate, terminalCost, newKappa);
-    }
-
-    private static PackedSymmetricMatrix.RowFiller intermediateRows(MultistageCosts costs, double kappa) {
-        return (i, row) -> {
-            for (int j = 0; j < i; j++) {
-                row[j] = Math.exp(-costs.intermediateCost(i, j) * kappa);
-            }
-        };
+    /** The intermediate kernel at a new inverse temperature (the proximal loop's kappa); this one is not used after. */
+    MultistageKernel refill(MultistageCosts costs, double newKappa, IntermediateKernelFactory factory,
+                            Workers workers) {
+        SymmetricKernel next = factory.rebuild(intermediate, costs, newKappa, workers);
+        return new MultistageKernel(initialCost, next, terminalCost, newKappa);
     }
 
     double kappa() {
         return kappa;
     }
 
-    PackedSymmetricMatrix intermediate() {
+    SymmetricKernel intermediate() {
         return intermediate;
     }
 
@@ -82,7 +75,8 @@ final class MultistageKernel {
     /** g(e) = e * C = e * (-ln e) / kappa: the cost-weighted intermediate kernel entry. */
     java.util.function.DoubleUnaryOperator costTimesKernel() {
         double k = kappa;
-        return e -> e * (-Math.log(e)) / k;
+        // serializable: the distributed kernel evaluates it on executors
+        return (java.util.function.DoubleUnaryOperator & java.io.Serializable) e -> e * (-Math.log(e)) / k;
     }
 
     long storageBytes() {

@@ -9,6 +9,7 @@ import org.chreode.kernels.common.Convergence;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.common.NumericalInstabilityException;
+import org.chreode.kernels.geometry.KernelMode;
 import org.chreode.kernels.geometry.KernelPrecision;
 import org.chreode.kernels.linalg.Workers;
 
@@ -28,7 +29,10 @@ import org.chreode.kernels.linalg.Workers;
  * (eff - eps0)/(target - eps0) &gt;= 1). Priors are never stored: stage kernels are diag(x_t) exp(-C kappa_p)
  * diag(y_t) with kappa_p = 1/epsilon_eff and x_t, y_t the previous plan factors (section 9.2).
  *
- * <p>Memory: one packed symmetric intermediate kernel (n(n-1)/2 entries, float64 or float32) plus O(T N) vectors.
+ * <p>Memory: one intermediate kernel plus O(T N) vectors. The kernel is packed symmetric (n(n-1)/2 entries, float64
+ * or float32) in {@code stored} mode, recomputed in row tiles from the coordinates on every product in {@code online}
+ * mode, a grid of tiles on Spark executors in {@code distributed} mode; {@code auto} (the default) stores it when
+ * it fits {@link KernelMode#defaultBudget} ({@link KernelMode#resolve}); docs/kernel-modes.md.
  * Plans, priors and the transition matrix are never formed. Fates come from GMRES on the factored chain.
  *
  * <p>When it does not converge: {@code maxIterations} reached gives a result flagged MAX_ITERATIONS (loosen the
@@ -48,6 +52,9 @@ public final class MultistageOtSolver {
     private final boolean referencePlans;
     private final KernelPrecision precision;
     private final int threads;
+    private final KernelMode kernelMode;
+    private final long kernelBudgetBytes;
+    private final IntermediateKernelFactory distributedKernel;
 
     /**
      * @param epsilon        entropic regularisation, normalised cost units
@@ -77,6 +84,83 @@ public final class MultistageOtSolver {
         this.referencePlans = referencePlans;
         this.precision = precision;
         this.threads = InvalidInputException.requireAtLeast("threads", threads, 1);
+        this.kernelMode = KernelMode.AUTO;
+        this.kernelBudgetBytes = KernelMode.defaultBudget(Runtime.getRuntime().maxMemory(), 1);
+        this.distributedKernel = null;
+    }
+
+    private MultistageOtSolver(MultistageOtSolver base, KernelMode kernelMode, long kernelBudgetBytes,
+                               IntermediateKernelFactory distributedKernel) {
+        this.epsilon = base.epsilon;
+        this.epsilonTarget = base.epsilonTarget;
+        this.tolerance = base.tolerance;
+        this.maxIterations = base.maxIterations;
+        this.checkInterval = base.checkInterval;
+        this.referencePlans = base.referencePlans;
+        this.precision = base.precision;
+        this.threads = base.threads;
+        this.kernelMode = kernelMode;
+        this.kernelBudgetBytes = kernelBudgetBytes;
+        this.distributedKernel = distributedKernel;
+    }
+
+    /**
+     * This solver with another kernel memory strategy ({@link KernelMode}; the constructor's is {@code auto} with
+     * {@link KernelMode#defaultBudget} of this JVM's max heap). {@code distributed} needs
+     * {@link #withDistributedKernel}.
+     *
+     * @param kernelMode        where the intermediate kernel lives
+     * @param kernelBudgetBytes bytes a stored kernel may take under {@code auto} (&gt; 0)
+     */
+    public MultistageOtSolver withKernelMode(KernelMode kernelMode, long kernelBudgetBytes) {
+        if (kernelBudgetBytes <= 0) {
+            throw InvalidInputException.parameter("kernel-budget-bytes", kernelBudgetBytes, "must be > 0");
+        }
+        return new MultistageOtSolver(this, kernelMode, kernelBudgetBytes, distributedKernel);
+    }
+
+    /** This solver in {@code distributed} kernel mode, with the kernel made by {@code factory} (the Spark module). */
+    public MultistageOtSolver withDistributedKernel(IntermediateKernelFactory factory) {
+        return new MultistageOtSolver(this, KernelMode.DISTRIBUTED, kernelBudgetBytes,
+                java.util.Objects.requireNonNull(factory, "factory"));
+    }
+
+    /** The strategy a solve with an n x n intermediate kernel uses, {@code auto} resolved. */
+    public KernelMode kernelModeFor(int n) {
+        return kernelMode.resolve(n, precision, kernelBudgetBytes);
+    }
+
+    /** One line for the log: the mode, and for auto why. */
+    private String describe(KernelMode mode, int n) {
+        long need = KernelMode.storedBytes(n, precision);
+        String sizes = String.format(java.util.Locale.ROOT, "%d x %d intermediate kernel, %.1f MiB packed %s",
+                n, n, need / 1048576.0, precision.label());
+        if (kernelMode == KernelMode.AUTO) {
+            return String.format(java.util.Locale.ROOT, "--kernel auto chose %s: %s %s the budget of %.1f MiB",
+                    mode.label(), sizes, need <= kernelBudgetBytes ? "fits" : "exceeds", kernelBudgetBytes / 1048576.0);
+        }
+        return switch (mode) {
+            case STORED -> "--kernel stored: " + sizes;
+            case ONLINE -> "--kernel online: " + n + " x " + n + " intermediate kernel recomputed in row tiles on every"
+                    + " product (nothing n x n held)";
+            default -> "--kernel " + mode.label() + ": " + n + " x " + n + " intermediate kernel held in tiles on the"
+                    + " executors";
+        };
+    }
+
+    private IntermediateKernelFactory kernelFactory(KernelMode mode) {
+        return switch (mode) {
+            case STORED -> IntermediateKernelFactory.stored(precision);
+            case ONLINE -> IntermediateKernelFactory.online();
+            case DISTRIBUTED -> {
+                if (distributedKernel == null) {
+                    throw InvalidInputException.parameter("kernel", "distributed", "needs Spark: run it through the"
+                            + " chreode snapshot command (single solve), not the kernels library or a partitioned run");
+                }
+                yield distributedKernel;
+            }
+            case AUTO -> throw new IllegalStateException("auto is resolved before a kernel is built");
+        };
     }
 
     public MultistageOtResult solve(MultistageOtProblem problem, IterationListener listener) {
@@ -135,6 +219,14 @@ public final class MultistageOtSolver {
                     m[0][i][j] = plan.row[0][i] * operators.initial.get(i, j) * plan.toIntermediate[0][j];
                 }
             }
+            int size = operators.kernel.intermediate().size();
+            double[][] dense = new double[size][size];
+            operators.kernel.intermediate().forEachRow((i, row) -> {
+                for (int j = 0; j < i; j++) {
+                    dense[i][j] = row[j];
+                    dense[j][i] = row[j];
+                }
+            });
             for (int t = 1; t <= last; t++) {
                 int n = plan.row[t].length;
                 int nF = plan.toTerminal[t].length;
@@ -142,7 +234,7 @@ public final class MultistageOtSolver {
                 m[t] = new double[n][mid + nF];
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < mid; j++) {
-                        double e = operators.kernel.intermediate().get(i, j);
+                        double e = dense[i][j];
                         m[t][i][j] = operators.logStage[t]
                                 ? (e == 0 ? 0 : Math.exp(operators.logRow[t][i] + Math.log(plan.row[t][i]) + Math.log(e)
                                         + operators.logCol[t][j] + Math.log(plan.toIntermediate[t][j])))
@@ -170,7 +262,10 @@ public final class MultistageOtSolver {
         try (Workers workers = new Workers(threads)) {
             long t1 = System.nanoTime();
             double kappa = 1.0 / epsilon;
-            MultistageKernel kernel = MultistageKernel.build(costs, kappa, precision, workers);
+            KernelMode mode = kernelModeFor(costs.intermediateCount());
+            IntermediateKernelFactory factory = kernelFactory(mode);
+            listener.onNote("kernel", describe(mode, costs.intermediateCount()));
+            MultistageKernel kernel = MultistageKernel.build(costs, kappa, factory, workers);
             requireNoEmptyRows(kernel, layout, epsilon, workers);
             timings.put("kernel_seconds", seconds(t1));
 
@@ -194,7 +289,7 @@ public final class MultistageOtSolver {
                 while ((effective - epsilon) / (epsilonTarget - epsilon) < 1) {
                     outer++;
                     kappa += 1.0 / proximalEpsilon;
-                    kernel = kernel.refill(costs, kappa, workers);
+                    kernel = kernel.refill(costs, kappa, factory, workers);
                     logPrior = PlanFactors.accumulateLogs(logPrior, outcome.plan());
                     outcome = sinkhorn.solve(StageOperators.withPrior(kernel, logPrior), proximalEpsilon, true,
                             "proximal " + outer);
@@ -224,6 +319,10 @@ public final class MultistageOtSolver {
             diagnostics.put("cost_of_transport", cost);
             diagnostics.put("kernel_bytes", kernel.storageBytes());
             diagnostics.put("kernel_precision", precision.label());
+            diagnostics.put("kernel_mode", mode.label());
+            diagnostics.put("kernel_mode_requested", kernelMode.label());
+            diagnostics.put("kernel_budget_bytes", kernelBudgetBytes);
+            diagnostics.put("kernel_stored_bytes_needed", KernelMode.storedBytes(costs.intermediateCount(), precision));
             diagnostics.put("fate_solver", Map.of("method", "gmres", "iterations", toList(fates.iterations()),
                     "relative_residuals", toList(fates.residuals())));
             diagnostics.put("timings", timings);

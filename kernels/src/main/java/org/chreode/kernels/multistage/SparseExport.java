@@ -55,10 +55,9 @@ final class SparseExport {
             heaps[i] = new Heap(k);
         }
         double[] total = new double[n];
-        var e = ops.kernel.intermediate();
-        for (int i = 1; i < n; i++) {
+        ops.kernel.intermediate().forEachRow((i, row) -> {
             for (int j = 0; j < i; j++) {
-                double eij = e.get(i, j);
+                double eij = row[j];
                 if (eij == 0) {
                     continue;
                 }
@@ -84,7 +83,7 @@ final class SparseExport {
                     heaps[j].offer(mid[i], wji);
                 }
             }
-        }
+        });
         double[] column = new double[n];
         for (int f = 0; f < nF; f++) {
             Arrays.fill(column, 0);

@@ -1,7 +1,6 @@
 package org.chreode.kernels.multistage;
 
 import org.chreode.kernels.linalg.DenseMatrix;
-import org.chreode.kernels.linalg.PackedSymmetricMatrix;
 import org.chreode.kernels.linalg.Workers;
 
 /**
@@ -15,7 +14,7 @@ import org.chreode.kernels.linalg.Workers;
  *       one stage span more than the double range (a cell nearly absent from a stage has lx ~ -1000 while its
  *       neighbours have ly ~ +1000, although every entry -C kappa + lx + ly stays &lt;= ~0), so exp(lx), exp(ly)
  *       cannot be stored. Such stages keep the factors in logs and their products are evaluated in the log domain
- *       by {@link PackedSymmetricMatrix#logMultiply} (bands of the exponent, each with its own shift, all in one
+ *       by {@link org.chreode.kernels.linalg.SymmetricKernel#logMultiply} (bands of the exponent, each with its own shift, all in one
  *       pass over E): exact to rounding for every non-zero entry of E, for any range, with no extra N x N storage.
  *       Entries where E itself underflowed (-C kappa &lt; -745) are dropped as before; there the plan entries of the
  *       published code are below e^-700 as well. The switch happens per stage above {@link #LOG_RANGE}, so the

@@ -9,6 +9,8 @@ import org.chreode.kernels.baselines.StationaryOt;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.metrics.FateMetrics;
+import org.chreode.kernels.geometry.KernelMode;
+import org.chreode.kernels.multistage.IntermediateKernelFactory;
 import org.chreode.kernels.multistage.MultistageLayout;
 import org.chreode.kernels.multistage.MultistageOtProblem;
 import org.chreode.kernels.multistage.MultistageOtResult;
@@ -34,23 +36,39 @@ public final class SnapshotInference {
      * @throws org.chreode.kernels.common.NumericalInstabilityException when the numbers under- or overflow
      */
     public static SnapshotResult run(SnapshotInput input, SnapshotSettings settings, IterationListener listener) {
+        return run(input, settings, listener, null);
+    }
+
+    /**
+     * Runs the analysis; a MultistageOT solve in {@code distributed} kernel mode takes its intermediate kernel from
+     * {@code distributedKernel} (made by the Spark module; null elsewhere, where that mode is rejected).
+     */
+    public static SnapshotResult run(SnapshotInput input, SnapshotSettings settings, IterationListener listener,
+                                     IntermediateKernelFactory distributedKernel) {
         validate(input);
         return switch (settings.method()) {
-            case MULTISTAGE -> multistage(input, settings, listener);
+            case MULTISTAGE -> multistage(input, settings, listener, distributedKernel);
             case STATIONARY -> stationary(input, settings, listener);
             case IDW -> idw(input, settings);
         };
     }
 
     private static SnapshotResult multistage(SnapshotInput input, SnapshotSettings settings,
-                                             IterationListener listener) {
+                                             IterationListener listener, IntermediateKernelFactory distributedKernel) {
         MultistageLayout layout = MultistageLayout.of(input.cellIds(), input.roles(), input.fates(),
                 settings.stages());
         MultistageOtProblem problem = new MultistageOtProblem(input.features(), layout, settings.stages(),
                 settings.costNormalization(), settings.outlierCost());
-        MultistageOtResult r = new MultistageOtSolver(settings.epsilon(), settings.epsilonTarget(),
+        MultistageOtSolver solver = new MultistageOtSolver(settings.epsilon(), settings.epsilonTarget(),
                 settings.tolerance(), settings.maxIterations(), settings.checkInterval(), settings.referencePlans(),
-                settings.kernelPrecision(), settings.threads()).solve(problem, listener);
+                settings.kernelPrecision(), settings.threads());
+        if (settings.kernelMode() == KernelMode.DISTRIBUTED && distributedKernel != null) {
+            solver = solver.withDistributedKernel(distributedKernel);
+        } else {
+            solver = solver.withKernelMode(settings.kernelMode(),
+                    KernelMode.defaultBudget(Runtime.getRuntime().maxMemory(), 1));
+        }
+        MultistageOtResult r = solver.solve(problem, listener);
         Map<String, Object> diagnostics = new LinkedHashMap<>();
         diagnostics.put("method", Method.MULTISTAGE.label());
         diagnostics.put("cells", Map.of("initial", layout.initialCount(), "intermediate", layout.intermediateCount(),

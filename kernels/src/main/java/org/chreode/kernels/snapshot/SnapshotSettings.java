@@ -2,6 +2,7 @@ package org.chreode.kernels.snapshot;
 
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.geometry.CostNormalization;
+import org.chreode.kernels.geometry.KernelMode;
 import org.chreode.kernels.geometry.KernelPrecision;
 
 /**
@@ -22,11 +23,14 @@ import org.chreode.kernels.geometry.KernelPrecision;
  * @param threads           worker threads for kernel products (&gt;= 1)
  * @param timeStep          StationaryOT time step (delta t)
  * @param idwGamma          IDW exponent gamma
+ * @param kernelMode        where the intermediate kernel lives: auto, stored, online or distributed (MultistageOT)
+ * @param tileRows          rows (and columns) per tile of the distributed kernel
  */
 public record SnapshotSettings(Method method, int stages, double epsilon, double epsilonTarget, double outlierCost,
                                double tolerance, int maxIterations, int checkInterval,
                                CostNormalization costNormalization, boolean referencePlans,
-                               KernelPrecision kernelPrecision, int threads, double timeStep, double idwGamma) implements java.io.Serializable {
+                               KernelPrecision kernelPrecision, int threads, double timeStep, double idwGamma,
+                               KernelMode kernelMode, int tileRows) implements java.io.Serializable {
 
     public static final int DEFAULT_STAGES = 10;
     public static final double DEFAULT_EPSILON = 0.05;
@@ -36,6 +40,8 @@ public record SnapshotSettings(Method method, int stages, double epsilon, double
     public static final int DEFAULT_CHECK_INTERVAL = 10;
     public static final double DEFAULT_TIME_STEP = 0.25;
     public static final double DEFAULT_IDW_GAMMA = 20;
+    /** Rows per tile of {@code --kernel distributed}: a float64 tile of 2048 x 2048 is 32 MiB. */
+    public static final int DEFAULT_TILE_ROWS = 2048;
 
     public SnapshotSettings {
         InvalidInputException.requireAtLeast("stages", stages, 2);
@@ -55,6 +61,10 @@ public record SnapshotSettings(Method method, int stages, double epsilon, double
         InvalidInputException.requireAtLeast("check-interval", checkInterval, 1);
         InvalidInputException.requireAtLeast("threads", threads, 1);
         InvalidInputException.requirePositive("time-step", timeStep);
+        if (kernelMode == null) {
+            throw InvalidInputException.parameter("kernel", null, "must be auto, stored, online or distributed");
+        }
+        InvalidInputException.requireAtLeast("tile-rows", tileRows, 1);
         if (!(idwGamma >= 0) || Double.isInfinite(idwGamma)) {
             throw InvalidInputException.parameter("idw-gamma", idwGamma, "must be a finite number >= 0");
         }
@@ -76,7 +86,7 @@ public record SnapshotSettings(Method method, int stages, double epsilon, double
         return new Builder().method(method).stages(stages).epsilon(epsilon).epsilonTarget(epsilonTarget)
                 .outlierCost(outlierCost).tolerance(tolerance).maxIterations(maxIterations)
                 .checkInterval(checkInterval).costNormalization(costNormalization).referencePlans(referencePlans)
-                .kernelPrecision(kernelPrecision).threads(threads).timeStep(timeStep).idwGamma(idwGamma);
+                .kernelPrecision(kernelPrecision).threads(threads).timeStep(timeStep).idwGamma(idwGamma).kernelMode(kernelMode).tileRows(tileRows);
     }
 
     /** Fluent builder with the documented defaults. */
@@ -95,6 +105,8 @@ public record SnapshotSettings(Method method, int stages, double epsilon, double
         private int threads = Runtime.getRuntime().availableProcessors();
         private double timeStep = DEFAULT_TIME_STEP;
         private double idwGamma = DEFAULT_IDW_GAMMA;
+        private KernelMode kernelMode = KernelMode.AUTO;
+        private int tileRows = DEFAULT_TILE_ROWS;
 
         public Builder method(Method v) { method = v; return this; }
         public Builder stages(int v) { stages = v; return this; }
@@ -110,6 +122,8 @@ public record SnapshotSettings(Method method, int stages, double epsilon, double
         public Builder threads(int v) { threads = v; return this; }
         public Builder timeStep(double v) { timeStep = v; return this; }
         public Builder idwGamma(double v) { idwGamma = v; return this; }
+        public Builder kernelMode(KernelMode v) { kernelMode = v; return this; }
+        public Builder tileRows(int v) { tileRows = v; return this; }
 
         /** Reference-parity mode: the published code's median and stale-scaling plans. */
         public Builder referenceParity() {
@@ -119,7 +133,7 @@ public record SnapshotSettings(Method method, int stages, double epsilon, double
         public SnapshotSettings build() {
             return new SnapshotSettings(method, stages, epsilon, epsilonTarget, outlierCost, tolerance,
                     maxIterations, checkInterval, costNormalization, referencePlans, kernelPrecision, threads,
-                    timeStep, idwGamma);
+                    timeStep, idwGamma, kernelMode, tileRows);
         }
     }
 }

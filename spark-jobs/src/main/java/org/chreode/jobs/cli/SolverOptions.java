@@ -2,6 +2,7 @@ package org.chreode.jobs.cli;
 
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.geometry.CostNormalization;
+import org.chreode.kernels.geometry.KernelMode;
 import org.chreode.kernels.geometry.KernelPrecision;
 import org.chreode.kernels.snapshot.Method;
 import org.chreode.kernels.snapshot.SnapshotSettings;
@@ -42,6 +43,14 @@ public final class SolverOptions {
             + " normalisation 'reference') and plans from start-of-sweep scalings.";
     /** Doc of {@code kernelPrecision}, shared with the Spark ML Param of the same name. */
     public static final String DOC_KERNEL_PRECISION = "Storage precision of the stored kernel: float64 or float32.";
+    /** Doc of {@code kernel}. */
+    public static final String DOC_KERNEL = "Where MultistageOT's cell x cell kernel lives: stored (in memory), online"
+            + " (recomputed in row tiles every sweep, nothing cell x cell held), distributed (tiles on the executors,"
+            + " one large solve across the cluster; not with --partition-size) or auto (stored when it fits half the"
+            + " heap per concurrent solve, else online); docs/kernel-modes.md.";
+    /** Doc of {@code tileRows}. */
+    public static final String DOC_TILE_ROWS = "Rows per tile of --kernel distributed (a float64 tile of R x R takes"
+            + " 8 R^2 bytes).";
     /** Doc of {@code threads}, shared with the Spark ML Param of the same name. */
     public static final String DOC_THREADS = "Worker threads for kernel products.";
     /** Doc of {@code timeStep}, shared with the Spark ML Param of the same name. */
@@ -93,6 +102,14 @@ public final class SolverOptions {
             description = DOC_KERNEL_PRECISION + " Default: ${DEFAULT-VALUE}.")
     String kernelPrecision;
 
+    @Option(names = "--kernel", paramLabel = "MODE", defaultValue = "auto",
+            description = DOC_KERNEL + " Default: ${DEFAULT-VALUE}.")
+    String kernel;
+
+    @Option(names = "--tile-rows", paramLabel = "R", defaultValue = "" + SnapshotSettings.DEFAULT_TILE_ROWS,
+            description = DOC_TILE_ROWS + " Default: ${DEFAULT-VALUE}.")
+    Integer tileRows;
+
     @Option(names = "--threads", paramLabel = "N",
             description = DOC_THREADS + " Default: all available processors.")
     Integer threads;
@@ -110,7 +127,8 @@ public final class SolverOptions {
         return settings(method, stages, epsilon, epsilonTarget == null ? Double.NaN : epsilonTarget,
                 outlierCost == null ? Double.NaN : outlierCost, tolerance, maxIterations, checkInterval,
                 costNormalization, referenceParity, kernelPrecision, threads == null ? 0 : threads, timeStep,
-                idwGamma);
+                idwGamma, kernel == null ? "auto" : kernel,
+                tileRows == null ? SnapshotSettings.DEFAULT_TILE_ROWS : tileRows);
     }
 
     /**
@@ -122,7 +140,26 @@ public final class SolverOptions {
                                             double outlierCost, double tolerance, int maxIterations,
                                             int checkInterval, String costNormalization, boolean referenceParity,
                                             String kernelPrecision, int threads, double timeStep, double idwGamma) {
+        return settings(method, stages, epsilon, epsilonTarget, outlierCost, tolerance, maxIterations, checkInterval,
+                costNormalization, referenceParity, kernelPrecision, threads, timeStep, idwGamma, "auto",
+                SnapshotSettings.DEFAULT_TILE_ROWS);
+    }
+
+    /**
+     * As above, plus the kernel memory strategy ({@code auto|stored|online|distributed}) and the distributed tile
+     * size; a non-auto kernel with a method other than multistage is rejected (only MultistageOT has that kernel).
+     */
+    public static SnapshotSettings settings(String method, int stages, double epsilon, double epsilonTarget,
+                                            double outlierCost, double tolerance, int maxIterations,
+                                            int checkInterval, String costNormalization, boolean referenceParity,
+                                            String kernelPrecision, int threads, double timeStep, double idwGamma,
+                                            String kernel, int tileRows) {
         Method m = Method.parse(method);
+        KernelMode mode = KernelMode.parse(kernel);
+        if (mode != KernelMode.AUTO && m != Method.MULTISTAGE) {
+            throw new InvalidInputException("--kernel " + mode.label() + " applies to --method multistage only;"
+                    + " drop it for --method " + m.label() + ".");
+        }
         SnapshotSettings.Builder b = SnapshotSettings.builder()
                 .method(m)
                 .stages(stages)
@@ -135,7 +172,9 @@ public final class SolverOptions {
                 .costNormalization(costNormalization(costNormalization, m))
                 .kernelPrecision(KernelPrecision.parse(kernelPrecision))
                 .timeStep(timeStep)
-                .idwGamma(idwGamma);
+                .idwGamma(idwGamma)
+                .kernelMode(mode)
+                .tileRows(tileRows);
         if (threads > 0) {
             b.threads(threads);
         } else if (threads < 0) {

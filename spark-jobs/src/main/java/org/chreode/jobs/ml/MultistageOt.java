@@ -106,6 +106,8 @@ public final class MultistageOt extends Estimator<MultistageOtModel>
         set(kernelPrecision(), MultistageOtParams.lower(value));
         return this;
     }
+    public MultistageOt setKernel(String value) { set(kernel(), MultistageOtParams.lower(value)); return this; }
+    public MultistageOt setTileRows(int value) { set(tileRows(), value); return this; }
     public MultistageOt setThreads(int value) { set(threads(), value); return this; }
     public MultistageOt setTimeStep(double value) { set(timeStep(), value); return this; }
     public MultistageOt setIdwGamma(double value) { set(idwGamma(), value); return this; }

@@ -43,6 +43,8 @@ public interface MultistageOtParams extends Params {
     String[] COST_NORMALIZATIONS = {SolverOptions.AUTO, "median", "mean", "none", "reference"};
     /** Allowed {@code kernelPrecision} values. */
     String[] KERNEL_PRECISIONS = {"float64", "float32"};
+    /** Allowed {@code kernel} values. */
+    String[] KERNELS = {"auto", "stored", "online", "distributed"};
     /** Default of {@code featuresCol} (Spark's {@code HasFeaturesCol} default). */
     String DEFAULT_FEATURES_COL = "features";
 
@@ -66,6 +68,8 @@ public interface MultistageOtParams extends Params {
         final Param<String> costNormalization;
         final BooleanParam referenceParity;
         final Param<String> kernelPrecision;
+        final Param<String> kernel;
+        final IntParam tileRows;
         final IntParam threads;
         final DoubleParam timeStep;
         final DoubleParam idwGamma;
@@ -98,6 +102,8 @@ public interface MultistageOtParams extends Params {
             referenceParity = new BooleanParam(owner, "referenceParity", SolverOptions.DOC_REFERENCE_PARITY);
             kernelPrecision = new Param<>(owner, "kernelPrecision", SolverOptions.DOC_KERNEL_PRECISION,
                     oneOf(KERNEL_PRECISIONS));
+            kernel = new Param<>(owner, "kernel", SolverOptions.DOC_KERNEL, oneOf(KERNELS));
+            tileRows = new IntParam(owner, "tileRows", SolverOptions.DOC_TILE_ROWS, ParamValidators.gtEq(1));
             threads = new IntParam(owner, "threads", SolverOptions.DOC_THREADS + " 0 = all available processors.",
                     ParamValidators.gtEq(0));
             timeStep = new DoubleParam(owner, "timeStep", SolverOptions.DOC_TIME_STEP, positive());
@@ -128,6 +134,8 @@ public interface MultistageOtParams extends Params {
         setDefault(p.costNormalization, SolverOptions.AUTO);
         setDefault(p.referenceParity, false);
         setDefault(p.kernelPrecision, "float64");
+        setDefault(p.kernel, "auto");
+        setDefault(p.tileRows, SnapshotSettings.DEFAULT_TILE_ROWS);
         setDefault(p.threads, 0);
         setDefault(p.timeStep, SnapshotSettings.DEFAULT_TIME_STEP);
         setDefault(p.idwGamma, SnapshotSettings.DEFAULT_IDW_GAMMA);
@@ -149,6 +157,8 @@ public interface MultistageOtParams extends Params {
     default Param<String> costNormalization() { return paramSet().costNormalization; }
     default BooleanParam referenceParity() { return paramSet().referenceParity; }
     default Param<String> kernelPrecision() { return paramSet().kernelPrecision; }
+    default Param<String> kernel() { return paramSet().kernel; }
+    default IntParam tileRows() { return paramSet().tileRows; }
     default IntParam threads() { return paramSet().threads; }
     default DoubleParam timeStep() { return paramSet().timeStep; }
     default DoubleParam idwGamma() { return paramSet().idwGamma; }
@@ -169,6 +179,8 @@ public interface MultistageOtParams extends Params {
     default String getCostNormalization() { return $(costNormalization()); }
     default boolean getReferenceParity() { return (Boolean) $(referenceParity()); }
     default String getKernelPrecision() { return $(kernelPrecision()); }
+    default String getKernel() { return $(kernel()); }
+    default int getTileRows() { return (Integer) $(tileRows()); }
     default int getThreads() { return (Integer) $(threads()); }
     default double getTimeStep() { return (Double) $(timeStep()); }
     default double getIdwGamma() { return (Double) $(idwGamma()); }
@@ -177,7 +189,8 @@ public interface MultistageOtParams extends Params {
     default SnapshotSettings settings() {
         return SolverOptions.settings(getMethod(), getStages(), getEpsilon(), getEpsilonTarget(), getOutlierCost(),
                 getTolerance(), getMaxIterations(), getCheckInterval(), getCostNormalization(),
-                getReferenceParity(), getKernelPrecision(), getThreads(), getTimeStep(), getIdwGamma());
+                getReferenceParity(), getKernelPrecision(), getThreads(), getTimeStep(), getIdwGamma(), getKernel(),
+                getTileRows());
     }
 
     /** A serializable Param validator for doubles. */

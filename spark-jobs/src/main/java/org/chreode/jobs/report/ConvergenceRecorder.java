@@ -27,6 +27,11 @@ public final class ConvergenceRecorder implements IterationListener {
     }
 
     @Override
+    public void onNote(String phase, String message) {
+        delegate.onNote(phase, message);
+    }
+
+    @Override
     public synchronized void onCheck(String phase, int iteration, int maxIterations, double error, double epsilon,
                                      long elapsedNanos) {
         Trace t = traces.computeIfAbsent(phase, p -> new Trace());

@@ -40,6 +40,11 @@ public final class LoggingIterationListener implements IterationListener, Serial
     }
 
     @Override
+    public void onNote(String phase, String message) {
+        LOG.info("{}: {}", phase, message);
+    }
+
+    @Override
     public void onCheck(String phase, int iteration, int maxIterations, double error, double epsilon,
                         long elapsedNanos) {
         boolean newPhase = !phase.equals(this.phase);

@@ -24,6 +24,7 @@ import org.chreode.jobs.io.SnapshotTableReader.SnapshotTable;
 import org.chreode.jobs.report.SnapshotFigures;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.common.IterationListener;
+import org.chreode.kernels.geometry.KernelMode;
 import org.chreode.kernels.markov.SparseAbsorbingChain;
 import org.chreode.kernels.metrics.FateMetrics;
 import org.chreode.kernels.multistage.MultistageLayout;
@@ -93,7 +94,8 @@ public final class PartitionedSnapshotJob {
     /** What one subset task returns: global-index triples and per-cell summaries in subset order. */
     record SubsetOutcome(int round, int index, int[] cells, int[] rows, int[] cols, double[] weights,
                          double[] dropped, double[] rowTotal, double[] pseudotime, double[] expectedStage,
-                         String status, int sweeps, double seconds, RuntimeException error) implements Serializable {
+                         String status, int sweeps, double seconds, String kernelMode, RuntimeException error)
+            implements Serializable {
     }
 
     private PartitionedSnapshotJob() {
@@ -113,6 +115,14 @@ public final class PartitionedSnapshotJob {
     public static SnapshotJob.Report runAuto(SparkSession spark, SnapshotJob.Request request, Integer partitionSize,
                                              int rounds, long seed, int transitionsPerCell) {
         SnapshotSettings settings = request.settings();
+        if (settings.kernelMode() == KernelMode.DISTRIBUTED) {
+            if (partitionSize != null) {
+                throw new InvalidInputException("--kernel distributed solves one input across the executors and"
+                        + " cannot be combined with --partition-size (subsets are solved one per task); drop one of"
+                        + " them.");
+            }
+            return SnapshotJob.run(spark, request);
+        }
         if (partitionSize == null && settings.method() != Method.MULTISTAGE) {
             return SnapshotJob.run(spark, request);
         }
@@ -229,7 +239,8 @@ public final class PartitionedSnapshotJob {
         List<SubsetOutcome> outcomes;
         try {
             outcomes = jsc.parallelize(subsets, subsets.size())
-                    .map(new SubsetTask(shared, settings, partitioning.transitionsPerCell(), subsets.size()))
+                    .map(new SubsetTask(shared, settings, partitioning.transitionsPerCell(), subsets.size(),
+                            subsetKernelBudget(spark)))
                     .collect();
         } finally {
             shared.destroy();
@@ -240,6 +251,22 @@ public final class PartitionedSnapshotJob {
             }
         }
         return pool(input, global, plan, partitioning, outcomes, t0);
+    }
+
+    /**
+     * The bytes one subset's stored kernel may take under {@code --kernel auto}:
+     * {@link KernelMode#defaultBudget} of the executor heap ({@code spark.executor.memory}, else this JVM's max heap)
+     * shared by the subsets one executor solves at once ({@code spark.executor.cores}, else the default parallelism
+     * in local mode, divided by {@code spark.task.cpus}).
+     */
+    static long subsetKernelBudget(SparkSession spark) {
+        org.apache.spark.SparkConf conf = spark.sparkContext().getConf();
+        long heap = conf.contains("spark.executor.memory") ? conf.getSizeAsBytes("spark.executor.memory")
+                : Runtime.getRuntime().maxMemory();
+        int cores = conf.contains("spark.executor.cores") ? conf.getInt("spark.executor.cores", 1)
+                : spark.sparkContext().defaultParallelism();
+        int concurrent = Math.max(1, cores / Math.max(1, conf.getInt("spark.task.cpus", 1)));
+        return KernelMode.defaultBudget(heap, concurrent);
     }
 
     static Outcome pool(SnapshotInput input, MultistageLayout global, PartitionPlan plan, Partitioning partitioning,
@@ -300,6 +327,7 @@ public final class PartitionedSnapshotJob {
             s.put("entries", o.rows().length);
             s.put("dropped_mass_fraction", subsetTotal > 0 ? subsetDropped / subsetTotal : 0);
             s.put("seconds", o.seconds());
+            s.put("kernel_mode", o.kernelMode());
             perSubset.add(s);
         }
         SparseAbsorbingChain chain = all.build();
@@ -421,7 +449,11 @@ public final class PartitionedSnapshotJob {
         private final int transitionsPerCell;
         private final int total;
 
-        SubsetTask(Broadcast<SnapshotInput> input, SnapshotSettings settings, int transitionsPerCell, int total) {
+        private final long kernelBudgetBytes;
+
+        SubsetTask(Broadcast<SnapshotInput> input, SnapshotSettings settings, int transitionsPerCell, int total,
+                   long kernelBudgetBytes) {
+            this.kernelBudgetBytes = kernelBudgetBytes;
             this.input = input;
             this.settings = settings;
             this.transitionsPerCell = transitionsPerCell;
@@ -451,7 +483,8 @@ public final class PartitionedSnapshotJob {
                 MultistageOtSolver.SparseSolution s = new MultistageOtSolver(settings.epsilon(),
                         settings.epsilonTarget(), settings.tolerance(), settings.maxIterations(),
                         settings.checkInterval(), settings.referencePlans(), settings.kernelPrecision(),
-                        settings.threads()).solveSparse(problem, IterationListener.NONE, transitionsPerCell);
+                        settings.threads()).withKernelMode(settings.kernelMode(), kernelBudgetBytes)
+                        .solveSparse(problem, IterationListener.NONE, transitionsPerCell);
                 SparseTransitions t = s.transitions();
                 int[] rows = new int[t.size()];
                 int[] cols = new int[t.size()];
@@ -467,10 +500,11 @@ public final class PartitionedSnapshotJob {
                                 System.nanoTime() - t0));
                 return new SubsetOutcome(subset.round(), subset.index(), cells, rows, cols, t.weights(),
                         t.droppedMass(), t.rowTotal(), s.result().pseudotime(), s.result().expectedStage(), status,
-                        s.result().convergence().iterations(), seconds, null);
+                        s.result().convergence().iterations(), seconds,
+                        String.valueOf(s.result().diagnostics().get("kernel_mode")), null);
             } catch (RuntimeException e) {
                 return new SubsetOutcome(subset.round(), subset.index(), cells, null, null, null, null, null, null,
-                        null, "failed", 0, (System.nanoTime() - t0) / 1e9, e);
+                        null, "failed", 0, (System.nanoTime() - t0) / 1e9, null, e);
             }
         }
     }

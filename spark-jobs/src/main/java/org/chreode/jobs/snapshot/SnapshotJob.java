@@ -27,7 +27,10 @@ import org.chreode.jobs.io.SnapshotTableReader.SnapshotTable;
 import org.chreode.jobs.report.ConvergenceRecorder;
 import org.chreode.jobs.report.SnapshotFigures;
 import org.chreode.jobs.report.SnapshotReport;
+import org.chreode.jobs.distributed.DistributedKernel;
 import org.chreode.kernels.common.IterationListener;
+import org.chreode.kernels.geometry.KernelMode;
+import org.chreode.kernels.snapshot.Method;
 import org.chreode.kernels.snapshot.Role;
 import org.chreode.kernels.snapshot.SnapshotInference;
 import org.chreode.kernels.snapshot.SnapshotInput;
@@ -162,6 +165,9 @@ public final class SnapshotJob {
     public static SolveOutcome solve(SparkSession spark, SnapshotInput input, SnapshotSettings settings,
                               IterationListener listener) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        if (settings.method() == Method.MULTISTAGE && settings.kernelMode() == KernelMode.DISTRIBUTED) {
+            return solveDistributed(jsc, input, settings, listener);
+        }
         Broadcast<SnapshotInput> shared = jsc.broadcast(input);
         SolveOutcome outcome;
         try {
@@ -173,6 +179,30 @@ public final class SnapshotJob {
             throw outcome.error();
         }
         return outcome;
+    }
+
+    /**
+     * {@code --kernel distributed}: the Sinkhorn loop, fates and pseudotime run on the driver with O(T n) vectors,
+     * every product with the intermediate kernel runs on the executors over its tiles ({@link DistributedKernel}).
+     * The tiles and broadcasts are released when the solve ends, also on failure.
+     */
+    private static SolveOutcome solveDistributed(JavaSparkContext jsc, SnapshotInput input,
+                                                 SnapshotSettings settings, IterationListener listener) {
+        List<MemoryPoolMXBean> heap = heapPools();
+        heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+        long t0 = System.nanoTime();
+        ConvergenceRecorder recorder = new ConvergenceRecorder(listener);
+        try (DistributedKernel kernel = new DistributedKernel(jsc, settings.tileRows(), NAME)) {
+            SnapshotResult solved = portable(SnapshotInference.run(input, settings, recorder, kernel),
+                    recorder.histories());
+            Map<String, Object> diagnostics = new LinkedHashMap<>(solved.diagnostics());
+            diagnostics.put("distributed_kernel", kernel.summary());
+            LOG.info("{}: distributed kernel: {}", NAME, kernel.summary());
+            SnapshotResult result = new SnapshotResult(solved.cellIds(), solved.roles(), solved.fateLabels(),
+                    solved.fateProbabilities(), solved.pUnknown(), solved.pseudotime(), solved.expectedStage(),
+                    solved.potency(), solved.meanAbsorptionTime(), diagnostics);
+            return new SolveOutcome(result, null, peakHeap(heap), (System.nanoTime() - t0) / 1e9);
+        }
     }
 
     /** System property read by {@link #failFirstAttemptForTests()}. */

@@ -57,8 +57,8 @@ class ChreodeCliTest extends SparkTestBase {
         for (String option : new String[] {"--input", "--output", "--overwrite", "--master", "--id-col", "--role-col",
                 "--fate-col", "--features", "--feature-prefix", "--method", "--stages", "--epsilon",
                 "--epsilon-target", "--outlier-cost", "--tolerance", "--max-iterations", "--check-interval",
-                "--cost-normalization", "--reference-parity", "--kernel-precision", "--threads", "--time-step",
-                "--idw-gamma"}) {
+                "--cost-normalization", "--reference-parity", "--kernel-precision", "--kernel", "--tile-rows",
+                "--threads", "--time-step", "--idw-gamma"}) {
             assertTrue(help.contains(option), option + " missing from\n" + help);
         }
         assertTrue(help.contains("Default: " + SnapshotSettings.DEFAULT_MAX_ITERATIONS), help);
@@ -103,6 +103,19 @@ class ChreodeCliTest extends SparkTestBase {
                 dir.resolve("o").toString());
         assertEquals(2, exit);
         assertTrue(err.toString().contains("absent.csv") && err.toString().contains("does not exist"), err.toString());
+    }
+
+    @Test
+    void kernelOptionsMapToSnapshotSettings() {
+        SnapshotSettings defaults = settings("--input", "a", "--output", "b");
+        assertEquals(org.chreode.kernels.geometry.KernelMode.AUTO, defaults.kernelMode());
+        assertEquals(SnapshotSettings.DEFAULT_TILE_ROWS, defaults.tileRows());
+        SnapshotSettings s = settings("--input", "a", "--output", "b", "--kernel", "Distributed", "--tile-rows",
+                "64");
+        assertEquals(org.chreode.kernels.geometry.KernelMode.DISTRIBUTED, s.kernelMode());
+        assertEquals(64, s.tileRows());
+        assertEquals(org.chreode.kernels.geometry.KernelMode.ONLINE,
+                settings("--input", "a", "--output", "b", "--kernel", "online").kernelMode());
     }
 
     @Test

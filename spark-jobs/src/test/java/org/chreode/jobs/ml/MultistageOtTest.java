@@ -74,6 +74,8 @@ class MultistageOtTest extends SparkTestBase {
         assertEquals("auto", ot.getCostNormalization());
         assertFalse(ot.getReferenceParity());
         assertEquals("float64", ot.getKernelPrecision());
+        assertEquals("auto", ot.getKernel());
+        assertEquals(SnapshotSettings.DEFAULT_TILE_ROWS, ot.getTileRows());
         assertEquals(0, ot.getThreads());
         assertEquals(SnapshotSettings.DEFAULT_TIME_STEP, ot.getTimeStep());
         assertEquals(SnapshotSettings.DEFAULT_IDW_GAMMA, ot.getIdwGamma());
@@ -83,7 +85,8 @@ class MultistageOtTest extends SparkTestBase {
         assertEquals(SolverOptions.DOC_EPSILON, ot.epsilon().doc());
         assertEquals(SolverOptions.DOC_MAX_ITERATIONS, ot.maxIterations().doc());
         assertEquals(SolverOptions.DOC_COST_NORMALIZATION, ot.costNormalization().doc());
-        assertEquals(19, ot.params().length);
+        assertEquals(SolverOptions.DOC_KERNEL, ot.kernel().doc());
+        assertEquals(21, ot.params().length);
         assertTrue(ot.explainParams().contains("epsilon: " + SolverOptions.DOC_EPSILON));
     }
 
@@ -114,6 +117,9 @@ class MultistageOtTest extends SparkTestBase {
         assertEquals(5, s.idwGamma());
         assertArrayEquals(new String[] {"a", "b"}, new MultistageOt().setFeatureCols("a", "b").getFeatureCols());
         assertTrue(new MultistageOt().setReferenceParity(true).settings().referencePlans());
+        SnapshotSettings online = new MultistageOt().setKernel("Online").setTileRows(64).settings();
+        assertEquals(org.chreode.kernels.geometry.KernelMode.ONLINE, online.kernelMode());
+        assertEquals(64, online.tileRows());
         // copy keeps the values
         MultistageOt copy = ot.copy(new org.apache.spark.ml.param.ParamMap());
         assertEquals(0.1, copy.getEpsilon());
@@ -125,6 +131,8 @@ class MultistageOtTest extends SparkTestBase {
         assertInvalid("epsilon", () -> new MultistageOt().setEpsilon(-1));
         assertInvalid("epsilon", () -> new MultistageOt().setEpsilon(0));
         assertInvalid("stages", () -> new MultistageOt().setStages(1));
+        assertInvalid("kernel", () -> new MultistageOt().setKernel("dense"));
+        assertInvalid("tileRows", () -> new MultistageOt().setTileRows(0));
         assertInvalid("tolerance", () -> new MultistageOt().setTolerance(0));
         assertInvalid("maxIterations", () -> new MultistageOt().setMaxIterations(0));
         assertInvalid("checkInterval", () -> new MultistageOt().setCheckInterval(0));
