@@ -78,8 +78,10 @@ import org.chreode.kernels.linalg.Workers;
  * lower γ. NaN or ∞ in the iteration throws {@link NumericalInstabilityException} with iteration and ε: lower γ. The
  * problem is non-convex; another seed may give another local optimum.
  *
- * <p>Per iteration O((n + m)·k·(r + r₂) + (n + m)·r·r₂ + (n·r + m·r₂)·K_rel + r·r₂·K_lat) time, O((n + m)(r + r₂ + k))
- * memory. Instances are immutable settings; all state lives in {@link #solve}.
+ * <p>Per iteration O((n + m)·k·(r + r₂) + (n·r + m·r₂)·K_rel + r·r₂·K_lat) time (the r × r₂ factors of the
+ * gradients are applied to the k × r projections AᵀQ, BᵀR, which are kept for the next iteration; the projections run in
+ * the stabilised scaling form of {@link SinkhornProjection}, one pass over an n × r kernel per update), O((n + m)(r +
+ * r₂ + k)) memory; {@link #withThreads} splits the n- and m-row loops. Instances are immutable settings; all state lives in {@link #solve}.
  *
  * @since 0.1
  */
@@ -315,6 +317,8 @@ public final class FrlcSolver {
             logR = log(r);
             logT = log(t);
 
+            double[][] aq = geo.leftProject(q, workers);
+            double[][] br = geo.rightProject(r, workers);
             double[] fQ = new double[n];
             double[] hQ = new double[rank];
             double[] fR = new double[m];
@@ -328,10 +332,9 @@ public final class FrlcSolver {
             while (k < maxIterations) {
                 k++;
                 double[][] lambda = lambda(t, gQ, gR);
-                double[][] cr = scaled(geo.leftTimes(geo.rightProject(r, workers), workers));     // Ĉ R, n × r₂
-                double[][] ctq = scaled(geo.rightTimes(geo.leftProject(q, workers), workers));    // Ĉᵀ Q, m × r
-                double[][] gradQ = timesTransposed(cr, lambda);                 // ĈR Λᵀ, n × r
-                double[][] gradR = times(ctq, lambda);                          // ĈᵀQ Λ, m × r₂
+                // ĈRΛᵀ = A((BᵀR)Λᵀ)/s and ĈᵀQΛ = B((AᵀQ)Λ)/s: the r × r products are taken on the k × r projections
+                double[][] gradQ = scaled(geo.leftTimes(timesTransposed(br, lambda), workers));   // n × r
+                double[][] gradR = scaled(geo.rightTimes(times(aq, lambda), workers));            // m × r₂
                 rankOneCorrection(gradQ, q, gQ);
                 rankOneCorrection(gradR, r, gR);
                 double norm = Math.max(maxAbs(gradQ), maxAbs(gradR));
@@ -353,7 +356,9 @@ public final class FrlcSolver {
                 double[][] newR = exp(newLogR);
                 gQ = FrlcResult.columnSums(newQ);
                 gR = FrlcResult.columnSums(newR);
-                double[][] gradT = scaled(geo.bilinear(newQ, newR, workers));
+                double[][] newAq = geo.leftProject(newQ, workers);              // AᵀQ, also next gradient's
+                double[][] newBr = geo.rightProject(newR, workers);
+                double[][] gradT = scaled(LowRankGeometry.innerProduct(newAq, newBr));  // QᵀĈR
                 for (int z = 0; z < rank; z++) {
                     for (int l = 0; l < rank2; l++) {
                         gradT[z][l] /= gQ[z] * gR[l];
@@ -380,6 +385,8 @@ public final class FrlcSolver {
                 q = newQ;
                 r = newR;
                 t = newT;
+                aq = newAq;
+                br = newBr;
                 history.add(delta);
                 listener.onCheck("frlc", k, maxIterations, delta, eps * scale, System.nanoTime() - start);
                 if (k >= minIterations && delta <= tolerance) {
@@ -388,7 +395,7 @@ public final class FrlcSolver {
                 }
             }
             double[][] lambda = lambda(t, FrlcResult.columnSums(q), FrlcResult.columnSums(r));
-            double[][] qcr = geo.bilinear(q, r, workers);
+            double[][] qcr = LowRankGeometry.innerProduct(aq, br);             // QᵀCR
             double cost = 0;
             for (int z = 0; z < rank; z++) {
                 for (int l = 0; l < rank2; l++) {

@@ -256,7 +256,7 @@ public final class LowRankGeometry {
 
     /** {@link #bilinear} over the workers. */
     double[][] bilinear(double[][] u, double[][] v, Workers workers) {
-        return smallProduct(transposeTimes(a, u, workers), transposeTimes(b, v, workers));
+        return innerProduct(transposeTimes(a, u, workers), transposeTimes(b, v, workers));
     }
 
     private static double dot(double[] x, double[] y) {
@@ -325,8 +325,8 @@ public final class LowRankGeometry {
         return out;
     }
 
-    /** Xᵀ Y for the small k × p and k × q projections. */
-    private static double[][] smallProduct(double[][] au, double[][] bv) {
+    /** Xᵀ Y for k × p and k × q projections (e.g. (AᵀU)ᵀ(BᵀV) = Uᵀ C V): a p × q matrix. */
+    static double[][] innerProduct(double[][] au, double[][] bv) {
         double[][] out = new double[au[0].length][bv[0].length];
         for (int c = 0; c < au.length; c++) {
             for (int p = 0; p < out.length; p++) {
