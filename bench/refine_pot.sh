@@ -10,9 +10,9 @@
 # Environment (defaults in brackets):
 #   HIREF_OPTS   RefineScale key=value settings [maxBase=512 maxRank=16 depth=6 seed=0 projection=60 threads=$(nproc)]
 #   SINKHORN_REL_EPS  POT Sinkhorn epsilon as a fraction of the mean cost [0.01]
-#   EMD_TIMEOUT  seconds allowed to one ot.emd run before it is reported as "timeout" [1800]
+#   EMD_TIMEOUT  seconds allowed to one ot.emd run before it is reported as failed (timed out) [1800]
 #   BOUND_K, BOUND_REPS  subsample size and repetitions of the exact estimate [4096, 3]
-#   JAVA_XMX     heap of the chreode JVM [12g]; KEEP=DIR keeps the point files and JSON lines in DIR
+#   JAVA_XMX     heap of the chreode JVM [10g]; KEEP=DIR keeps the point files and JSON lines in DIR
 # Needs: /usr/bin/python3 with numpy, scipy and POT (Debian python3-pot), a JDK 17, Maven (compiles the kernels).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +29,7 @@ CLASSES="$ROOT/kernels/target/classes"
   || (cd "$ROOT" && mvn -B -q -o compile -pl kernels)
 if [ -n "${KEEP:-}" ]; then WORK="$KEEP"; mkdir -p "$WORK"; else WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT; fi
 javac --add-modules jdk.incubator.vector -nowarn -cp "$CLASSES" -d "$WORK" "$ROOT/bench/RefineScale.java" 2>/dev/null
-JVM=(java -Xmx"${JAVA_XMX:-12g}" --add-modules jdk.incubator.vector -cp "$CLASSES:$WORK" RefineScale)
+JVM=(java -Xmx"${JAVA_XMX:-10g}" --add-modules jdk.incubator.vector -cp "$CLASSES:$WORK" RefineScale)
 
 # Runs a command under /usr/bin/time -v; prints its JSON line with "wall_s" and "peak_rss_mib" (whole process) added.
 measured() {
@@ -57,7 +57,8 @@ PY
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(java -version 2>&1 | head -1); POT $($PY -c 'import ot; print(ot.__version__)')"
 echo "chreode HiRef settings: $HIREF_OPTS; Sinkhorn eps = $REL_EPS x mean(C); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 RESULTS="$WORK/results.jsonl"; : > "$RESULTS"
-for N in "${POT_N[@]}"; do
+pot_size() {
+  local N=$1 C E S
   $PY "$ROOT/bench/refine_points.py" "$N" $D $SEED "$WORK/p$N"
   C=$(measured chreode "${JVM[@]}" "$WORK/p${N}_x.f64" "$WORK/p${N}_y.f64" "$N" $D $HIREF_OPTS)
   E=$(measured pot-emd timeout "$EMD_TIMEOUT" $PY "$ROOT/bench/refine_pot.py" emd "$WORK/p${N}_x.f64" "$WORK/p${N}_y.f64" "$N" $D)
@@ -82,8 +83,9 @@ for r in (e, s):
         print("  ratio chreode / %-16s cost %.4f   time %.3f   peak memory %.3f" % (r["impl"], cc / r["cost"],
               c["wall_s"] / r["wall_s"], c["peak_rss_mib"] / r["peak_rss_mib"]))
 PY
-done
-for N in "${SCALE_N[@]}"; do
+}
+scale_size() {
+  local N=$1 C B
   $PY "$ROOT/bench/refine_points.py" "$N" $D $SEED "$WORK/p$N"
   echo "n=$N: load before $(cut -d' ' -f1-3 /proc/loadavg)"
   C=$(measured chreode "${JVM[@]}" "$WORK/p${N}_x.f64" "$WORK/p${N}_y.f64" "$N" $D $HIREF_OPTS)
@@ -100,5 +102,8 @@ print("  primal cost %.4f; Gelbrich lower bound %.4f (ratio %.3f); exact cost of
       b["subsample_reps"], b["subsample_k"], b["subsample_exact_mean"], b["subsample_exact_sd"] or 0,
       cost / b["subsample_exact_mean"]))
 PY
-done
+}
+# The scale points run first: the long 2^20 solve should not wait behind a POT run that may time out.
+for N in "${SCALE_N[@]}"; do scale_size "$N"; done
+for N in "${POT_N[@]}"; do pot_size "$N"; done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); JSON lines: $RESULTS"
