@@ -28,6 +28,8 @@ CLASSES="$ROOT/kernels/target/classes"
 [ -f "$CLASSES/org/chreode/kernels/lowrank/HierarchicalRefinementSolver.class" ] \
   || (cd "$ROOT" && mvn -B -q -o compile -pl kernels)
 if [ -n "${KEEP:-}" ]; then WORK="$KEEP"; mkdir -p "$WORK"; else WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT; fi
+# a snapshot of the compiled kernels, so that a rebuild during a long run does not change the code under test
+mkdir -p "$WORK/kernels-classes"; cp -r "$CLASSES/." "$WORK/kernels-classes/"; CLASSES="$WORK/kernels-classes"
 javac --add-modules jdk.incubator.vector -nowarn -cp "$CLASSES" -d "$WORK" "$ROOT/bench/RefineScale.java" 2>/dev/null
 JVM=(java -Xmx"${JAVA_XMX:-10g}" --add-modules jdk.incubator.vector -cp "$CLASSES:$WORK" RefineScale)
 
@@ -54,6 +56,7 @@ print(json.dumps(r))
 PY
 }
 
+echo "chreode commit: $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- kernels || echo ' (kernels modified)')"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(java -version 2>&1 | head -1); POT $($PY -c 'import ot; print(ot.__version__)')"
 echo "chreode HiRef settings: $HIREF_OPTS; Sinkhorn eps = $REL_EPS x mean(C); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 RESULTS="$WORK/results.jsonl"; : > "$RESULTS"
