@@ -16,8 +16,8 @@
 # Needs: /usr/bin/python3 with numpy, scipy and POT (Debian python3-pot), a JDK 17, Maven (compiles the kernels).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-read -r -a POT_N <<< "${POT_SIZES:-4096 16384}"
-read -r -a SCALE_N <<< "${SCALE_SIZES:-131072 262144 1048576}"
+read -r -a POT_N <<< "${POT_SIZES-4096 16384}"      # set to "" to skip a part
+read -r -a SCALE_N <<< "${SCALE_SIZES-131072 262144 1048576}"
 D=30; SEED=0
 HIREF_OPTS=${HIREF_OPTS:-"maxBase=512 maxRank=16 depth=6 seed=0 projection=60 threads=$(nproc)"}
 REL_EPS=${SINKHORN_REL_EPS:-0.01}
