@@ -43,7 +43,8 @@ import org.chreode.kernels.linalg.Workers;
  * ({@link #innerMarginalWeight}); outer ones use λ_A = (tauA/(1 − tauA))/γ (so that ρ_a = tauA for a gradient of
  * sup-norm 1, the moscot meaning of tau), ρ = 1 when tau = 1. Duals are warm-started across iterations; a
  * projection stops early when max(‖Δf‖∞, ‖Δg‖∞) &lt; {@value #DUAL_TOLERANCE} (normalised cost units). Q, R and T are
- * kept as logarithms, so no entry underflows to an absorbing zero.
+ * kept as logarithms, so no entry underflows to an absorbing zero. The updates are evaluated in the stabilised scaling
+ * form of {@link SinkhornProjection} (same iterates, matrix–vector products instead of exponentials).
  *
  * <p><b>Stopping rule</b> (spec §2.6, on the normalised cost): after iteration k (1-based),
  * Δ_k = ε_k² (‖Q_k − Q_{k−1}‖_F + ‖R_k − R_{k−1}‖_F + ‖T_k − T_{k−1}‖_F); stop with CONVERGED when k ≥ minIterations
