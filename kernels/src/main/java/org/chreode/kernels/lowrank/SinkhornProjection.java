@@ -25,8 +25,8 @@ import org.chreode.kernels.linalg.Workers;
  * so an update is two matrix–vector products instead of 2pq exponentials, the same iterates as the log domain up to
  * rounding. Both products read K̃ in one pass (row i's new α_i is formed from Σ_j K̃_ij β_j and at once added into the
  * next column sums Σ_i α_i K̃_ij), and with a hard row marginal α_i = rowTarget_i / Σ_j K̃_ij β_j needs no logarithm,
- * so the per-row work is 2q multiply-adds and one division (measured: about 10× fewer CPU seconds than the log
- * domain for the n × 16 projections of Hierarchical Refinement). The reference duals are reset to the current ones ("absorbed", K̃ recomputed: pq
+ * so the per-row work is 2q multiply-adds and one division (with this form and the FRLC changes that came with it,
+ * Hierarchical Refinement at n = 16384 in 30-D needs 5.2× fewer CPU seconds, same result; docs/benchmarks.md). The reference duals are reset to the current ones ("absorbed", K̃ recomputed: pq
  * exponentials) when some |u_i − ū_i| or |v_j − v̄_j| exceeds {@value #ABSORB_BOUND}, so the scalings stay within
  * e^{±30} and no sum overflows; K̃ is first built after one log-domain update, when every row and column of K̃ already
  * carries about its target mass. Entries of K̃ that underflow are below 1e-308 of their row's mass and do not matter.
