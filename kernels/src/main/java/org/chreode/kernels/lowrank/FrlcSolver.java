@@ -8,6 +8,7 @@ import org.chreode.kernels.common.Convergence;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.common.NumericalInstabilityException;
+import org.chreode.kernels.linalg.Workers;
 
 /**
  * FRLC — low-rank optimal transport by factor relaxation with a latent coupling (Halmos, Liu, Gold, Raphael,
@@ -42,7 +43,8 @@ import org.chreode.kernels.common.NumericalInstabilityException;
  * ({@link #innerMarginalWeight}); outer ones use λ_A = (tauA/(1 − tauA))/γ (so that ρ_a = tauA for a gradient of
  * sup-norm 1, the moscot meaning of tau), ρ = 1 when tau = 1. Duals are warm-started across iterations; a
  * projection stops early when max(‖Δf‖∞, ‖Δg‖∞) &lt; {@value #DUAL_TOLERANCE} (normalised cost units). Q, R and T are
- * kept as logarithms, so no entry underflows to an absorbing zero.
+ * kept as logarithms, so no entry underflows to an absorbing zero. The updates are evaluated in the stabilised scaling
+ * form of {@link SinkhornProjection} (same iterates, matrix–vector products instead of exponentials).
  *
  * <p><b>Stopping rule</b> (spec §2.6, on the normalised cost): after iteration k (1-based),
  * Δ_k = ε_k² (‖Q_k − Q_{k−1}‖_F + ‖R_k − R_{k−1}‖_F + ‖T_k − T_{k−1}‖_F); stop with CONVERGED when k ≥ minIterations
@@ -77,8 +79,10 @@ import org.chreode.kernels.common.NumericalInstabilityException;
  * lower γ. NaN or ∞ in the iteration throws {@link NumericalInstabilityException} with iteration and ε: lower γ. The
  * problem is non-convex; another seed may give another local optimum.
  *
- * <p>Per iteration O((n + m)·k·(r + r₂) + (n + m)·r·r₂ + (n·r + m·r₂)·K_rel + r·r₂·K_lat) time, O((n + m)(r + r₂ + k))
- * memory. Instances are immutable settings; all state lives in {@link #solve}.
+ * <p>Per iteration O((n + m)·k·(r + r₂) + (n·r + m·r₂)·K_rel + r·r₂·K_lat) time (the r × r₂ factors of the
+ * gradients are applied to the k × r projections AᵀQ, BᵀR, which are kept for the next iteration; the projections run in
+ * the stabilised scaling form of {@link SinkhornProjection}, one pass over an n × r kernel per update), O((n + m)(r +
+ * r₂ + k)) memory; {@link #withThreads} splits the n- and m-row loops. Instances are immutable settings; all state lives in {@link #solve}.
  *
  * @since 0.1
  */
@@ -100,9 +104,19 @@ public final class FrlcSolver {
     public static final int DEFAULT_LATENT_ITERATIONS = 5000;
     /** Early exit of a projection: largest dual change, in normalised cost units. */
     public static final double DUAL_TOLERANCE = 1e-12;
+    private static final Workers ONE_THREAD = new Workers(1);
+
+    /**
+     * One single-threaded Sinkhorn projection of exp(logK) onto (rowTarget, colTarget) with FRLC's dual tolerance
+     * ({@link SinkhornProjection}); shared with HM-OT, whose forward-backward steps use the same projections.
+     */
+    static double[][] project(double[][] logK, double eps, double[] rowTarget, double[] colTarget, double rhoRow,
+                              double rhoCol, int maxIter, double[] f, double[] h, int iteration) {
+        return SinkhornProjection.project(logK, eps, rowTarget, colTarget, rhoRow, rhoCol, maxIter, f, h,
+                DUAL_TOLERANCE, iteration, ONE_THREAD);
+    }
     /** Weight kept from the random start in the initial stabilisation X ← 0.1 X + 0.9 product. */
     public static final double INIT_KEEP = 0.1;
-    private static final int RECENTRE_EVERY = 30;
 
     private final int rank;
     private final int rank2;
@@ -114,15 +128,17 @@ public final class FrlcSolver {
     private final int factorIterations;
     private final int latentIterations;
     private final long seed;
+    private final int threads;
 
     /** FRLC with square latent coupling (r₂ = r), defaults and seed 0. */
     public FrlcSolver(int rank) {
         this(rank, rank, DEFAULT_GAMMA, DEFAULT_INNER_MARGINAL_WEIGHT, DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_ITERATIONS,
-                DEFAULT_TOLERANCE, DEFAULT_FACTOR_ITERATIONS, DEFAULT_LATENT_ITERATIONS, 0L);
+                DEFAULT_TOLERANCE, DEFAULT_FACTOR_ITERATIONS, DEFAULT_LATENT_ITERATIONS, 0L, 1);
     }
 
     private FrlcSolver(int rank, int rank2, double gamma, double innerMarginalWeight, int maxIterations,
-                       int minIterations, double tolerance, int factorIterations, int latentIterations, long seed) {
+                       int minIterations, double tolerance, int factorIterations, int latentIterations, long seed,
+                       int threads) {
         this.rank = InvalidInputException.requireAtLeast("rank", rank, 1);
         this.rank2 = InvalidInputException.requireAtLeast("rank2", rank2, 1);
         this.gamma = InvalidInputException.requirePositive("gamma", gamma);
@@ -137,48 +153,62 @@ public final class FrlcSolver {
         this.factorIterations = InvalidInputException.requireAtLeast("factorIterations", factorIterations, 1);
         this.latentIterations = InvalidInputException.requireAtLeast("latentIterations", latentIterations, 1);
         this.seed = seed;
+        this.threads = InvalidInputException.requireAtLeast("threads", threads, 1);
     }
 
     /** Rank r₂ of the target factor (columns of T); r₂ ≠ r gives a rectangular latent coupling. */
     public FrlcSolver withRank2(int newRank2) {
         return new FrlcSolver(rank, newRank2, gamma, innerMarginalWeight, maxIterations, minIterations, tolerance,
-                factorIterations, latentIterations, seed);
+                factorIterations, latentIterations, seed, threads);
     }
 
     /** Step scale γ &gt; 0. */
     public FrlcSolver withGamma(double newGamma) {
         return new FrlcSolver(rank, rank2, newGamma, innerMarginalWeight, maxIterations, minIterations, tolerance,
-                factorIterations, latentIterations, seed);
+                factorIterations, latentIterations, seed, threads);
     }
 
     /** τ_in &gt; 0 ({@code Double.POSITIVE_INFINITY}: g_Q, g_R fixed at their uniform start). */
     public FrlcSolver withInnerMarginalWeight(double tauIn) {
         return new FrlcSolver(rank, rank2, gamma, tauIn, maxIterations, minIterations, tolerance,
-                factorIterations, latentIterations, seed);
+                factorIterations, latentIterations, seed, threads);
     }
 
     /** Iteration cap and the minimum before the stopping rule may fire. */
     public FrlcSolver withIterations(int newMinIterations, int newMaxIterations) {
         return new FrlcSolver(rank, rank2, gamma, innerMarginalWeight, newMaxIterations, newMinIterations, tolerance,
-                factorIterations, latentIterations, seed);
+                factorIterations, latentIterations, seed, threads);
     }
 
     /** Threshold on Δ_k. */
     public FrlcSolver withTolerance(double newTolerance) {
         return new FrlcSolver(rank, rank2, gamma, innerMarginalWeight, maxIterations, minIterations, newTolerance,
-                factorIterations, latentIterations, seed);
+                factorIterations, latentIterations, seed, threads);
     }
 
     /** Sinkhorn caps K_rel (Q, R projections) and K_lat (T and initial projections). */
     public FrlcSolver withProjectionIterations(int newFactorIterations, int newLatentIterations) {
         return new FrlcSolver(rank, rank2, gamma, innerMarginalWeight, maxIterations, minIterations, tolerance,
-                newFactorIterations, newLatentIterations, seed);
+                newFactorIterations, newLatentIterations, seed, threads);
     }
 
     /** Seed of the random initialisation. */
     public FrlcSolver withSeed(long newSeed) {
         return new FrlcSolver(rank, rank2, gamma, innerMarginalWeight, maxIterations, minIterations, tolerance,
-                factorIterations, latentIterations, newSeed);
+                factorIterations, latentIterations, newSeed, threads);
+    }
+
+    /**
+     * Threads for the n × r projections (rows split in chunks; 1 = the caller's thread, the right choice inside a
+     * Spark task with one core). Results differ only by the summation order of the column sums.
+     */
+    public FrlcSolver withThreads(int newThreads) {
+        return new FrlcSolver(rank, rank2, gamma, innerMarginalWeight, maxIterations, minIterations, tolerance,
+                factorIterations, latentIterations, seed, newThreads);
+    }
+
+    public int threads() {
+        return threads;
     }
 
     public int rank() {
@@ -238,7 +268,9 @@ public final class FrlcSolver {
         if (rank2 > geo.m()) {
             throw InvalidInputException.parameter("rank2", rank2, "must be <= m = " + geo.m() + " target points");
         }
-        return new Run(problem, listener == null ? IterationListener.NONE : listener).iterate();
+        try (Workers workers = new Workers(threads)) {
+            return new Run(problem, listener == null ? IterationListener.NONE : listener, workers).iterate();
+        }
     }
 
     /** One solve's state. */
@@ -250,16 +282,24 @@ public final class FrlcSolver {
         private final double lambdaB;
         private final double scale;
         private final IterationListener listener;
+        private final Workers workers;
 
-        Run(LowRankProblem problem, IterationListener listener) {
+        Run(LowRankProblem problem, IterationListener listener, Workers workers) {
+            this.workers = workers;
             this.geo = problem.geometry();
             this.a = problem.aRef();
             this.b = problem.bRef();
             this.lambdaA = klWeight(problem.tauA());
             this.lambdaB = klWeight(problem.tauB());
-            double s = geo.costScale();
+            double s = geo.costScale(workers);
             this.scale = s > 0 && Double.isFinite(s) ? s : 1;
             this.listener = listener;
+        }
+
+        private double[][] project(double[][] logK, double eps, double[] rowTarget, double[] colTarget,
+                                   double rhoRow, double rhoCol, int maxIter, double[] f, double[] h, int iteration) {
+            return SinkhornProjection.project(logK, eps, rowTarget, colTarget, rhoRow, rhoCol, maxIter, f, h,
+                    DUAL_TOLERANCE, iteration, workers);
         }
 
         private double klWeight(double tau) {
@@ -289,6 +329,8 @@ public final class FrlcSolver {
             logR = log(r);
             logT = log(t);
 
+            double[][] aq = geo.leftProject(q, workers);
+            double[][] br = geo.rightProject(r, workers);
             double[] fQ = new double[n];
             double[] hQ = new double[rank];
             double[] fR = new double[m];
@@ -302,10 +344,9 @@ public final class FrlcSolver {
             while (k < maxIterations) {
                 k++;
                 double[][] lambda = lambda(t, gQ, gR);
-                double[][] cr = scaled(geo.leftTimes(geo.rightProject(r)));     // Ĉ R, n × r₂
-                double[][] ctq = scaled(geo.rightTimes(geo.leftProject(q)));    // Ĉᵀ Q, m × r
-                double[][] gradQ = timesTransposed(cr, lambda);                 // ĈR Λᵀ, n × r
-                double[][] gradR = times(ctq, lambda);                          // ĈᵀQ Λ, m × r₂
+                // ĈRΛᵀ = A((BᵀR)Λᵀ)/s and ĈᵀQΛ = B((AᵀQ)Λ)/s: the r × r products are taken on the k × r projections
+                double[][] gradQ = scaled(geo.leftTimes(timesTransposed(br, lambda), workers));   // n × r
+                double[][] gradR = scaled(geo.rightTimes(times(aq, lambda), workers));            // m × r₂
                 rankOneCorrection(gradQ, q, gQ);
                 rankOneCorrection(gradR, r, gR);
                 double norm = Math.max(maxAbs(gradQ), maxAbs(gradR));
@@ -327,7 +368,9 @@ public final class FrlcSolver {
                 double[][] newR = exp(newLogR);
                 gQ = FrlcResult.columnSums(newQ);
                 gR = FrlcResult.columnSums(newR);
-                double[][] gradT = scaled(geo.bilinear(newQ, newR));
+                double[][] newAq = geo.leftProject(newQ, workers);              // AᵀQ, also next gradient's
+                double[][] newBr = geo.rightProject(newR, workers);
+                double[][] gradT = scaled(LowRankGeometry.innerProduct(newAq, newBr));  // QᵀĈR
                 for (int z = 0; z < rank; z++) {
                     for (int l = 0; l < rank2; l++) {
                         gradT[z][l] /= gQ[z] * gR[l];
@@ -354,6 +397,8 @@ public final class FrlcSolver {
                 q = newQ;
                 r = newR;
                 t = newT;
+                aq = newAq;
+                br = newBr;
                 history.add(delta);
                 listener.onCheck("frlc", k, maxIterations, delta, eps * scale, System.nanoTime() - start);
                 if (k >= minIterations && delta <= tolerance) {
@@ -362,7 +407,7 @@ public final class FrlcSolver {
                 }
             }
             double[][] lambda = lambda(t, FrlcResult.columnSums(q), FrlcResult.columnSums(r));
-            double[][] qcr = geo.bilinear(q, r);
+            double[][] qcr = LowRankGeometry.innerProduct(aq, br);             // QᵀCR
             double cost = 0;
             for (int z = 0; z < rank; z++) {
                 for (int l = 0; l < rank2; l++) {
@@ -382,102 +427,6 @@ public final class FrlcSolver {
             }
             return x;
         }
-    }
-
-    /**
-     * Log-domain Sinkhorn projection (spec §1.2) of the kernel exp(logK) onto (rowTarget, colTarget) with relaxation
-     * factors ρ; logK is overwritten by log P and returned. Duals f, h are in cost units, warm-started and updated in
-     * place. Column update first, row update last (so ρ_row = 1 makes the row marginal exact); recentring only when
-     * both sides are hard.
-     */
-    static double[][] project(double[][] logK, double eps, double[] rowTarget, double[] colTarget, double rhoRow,
-                              double rhoCol, int maxIter, double[] f, double[] h, int iteration) {
-        int p = logK.length;
-        int qn = logK[0].length;
-        double[] u = new double[p];
-        double[] v = new double[qn];
-        double[] la = new double[p];
-        double[] lb = new double[qn];
-        for (int i = 0; i < p; i++) {
-            u[i] = f[i] / eps;
-            la[i] = Math.log(rowTarget[i]);
-        }
-        for (int j = 0; j < qn; j++) {
-            v[j] = h[j] / eps;
-            lb[j] = Math.log(colTarget[j]);
-        }
-        boolean balanced = rhoRow == 1 && rhoCol == 1;
-        double[] colMax = new double[qn];
-        double[] colSum = new double[qn];
-        double threshold = DUAL_TOLERANCE / eps;
-        for (int it = 1; it <= maxIter; it++) {
-            double change = 0;
-            java.util.Arrays.fill(colMax, Double.NEGATIVE_INFINITY);
-            java.util.Arrays.fill(colSum, 0);
-            for (int i = 0; i < p; i++) {
-                double[] row = logK[i];
-                double ui = u[i];
-                for (int j = 0; j < qn; j++) {
-                    colMax[j] = Math.max(colMax[j], ui + row[j]);
-                }
-            }
-            for (int i = 0; i < p; i++) {
-                double[] row = logK[i];
-                double ui = u[i];
-                for (int j = 0; j < qn; j++) {
-                    colSum[j] += Math.exp(ui + row[j] - colMax[j]);
-                }
-            }
-            for (int j = 0; j < qn; j++) {
-                double nv = rhoCol * (lb[j] - colMax[j] - Math.log(colSum[j]));
-                change = Math.max(change, Math.abs(nv - v[j]));
-                v[j] = nv;
-            }
-            for (int i = 0; i < p; i++) {
-                double[] row = logK[i];
-                double mx = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < qn; j++) {
-                    mx = Math.max(mx, v[j] + row[j]);
-                }
-                double s = 0;
-                for (int j = 0; j < qn; j++) {
-                    s += Math.exp(v[j] + row[j] - mx);
-                }
-                double nu = rhoRow * (la[i] - mx - Math.log(s));
-                change = Math.max(change, Math.abs(nu - u[i]));
-                u[i] = nu;
-            }
-            if (!Double.isFinite(change)) {
-                throw instability("Sinkhorn projection", iteration, eps);
-            }
-            if (balanced && it % RECENTRE_EVERY == 0) {
-                double mean = 0;
-                for (double x : u) {
-                    mean += x;
-                }
-                mean /= p;
-                for (int i = 0; i < p; i++) {
-                    u[i] -= mean;
-                }
-                for (int j = 0; j < qn; j++) {
-                    v[j] += mean;
-                }
-            }
-            if (change < threshold) {
-                break;
-            }
-        }
-        for (int i = 0; i < p; i++) {
-            f[i] = u[i] * eps;
-            double[] row = logK[i];
-            for (int j = 0; j < qn; j++) {
-                row[j] += u[i] + v[j];
-            }
-        }
-        for (int j = 0; j < qn; j++) {
-            h[j] = v[j] * eps;
-        }
-        return logK;
     }
 
     private static NumericalInstabilityException instability(String where, int iteration, double eps) {

@@ -42,9 +42,11 @@ public final class HierarchicalRefinementPlan implements Serializable {
     private final int minIterations;
     private final int maxIterations;
     private final int projectionIterations;
+    /** Threads of each block's FRLC solve: 1 inside a Spark task (the task is the unit of parallelism). */
+    private final int threads;
 
     HierarchicalRefinementPlan(int n, int m, RankSchedule schedule, long seed, double gamma, int minIterations,
-                               int maxIterations, int projectionIterations) {
+                               int maxIterations, int projectionIterations, int threads) {
         this.n = n;
         this.m = m;
         this.schedule = schedule;
@@ -53,6 +55,7 @@ public final class HierarchicalRefinementPlan implements Serializable {
         this.minIterations = minIterations;
         this.maxIterations = maxIterations;
         this.projectionIterations = projectionIterations;
+        this.threads = threads;
     }
 
     /** Number of source points of the geometry this plan is for. */
@@ -131,6 +134,7 @@ public final class HierarchicalRefinementPlan implements Serializable {
                 .withIterations(minIterations, maxIterations)
                 .withSeed(block.seed())
                 .withProjectionIterations(projectionIterations, FrlcSolver.DEFAULT_LATENT_ITERATIONS)
+                .withThreads(threads)
                 .solve(LowRankProblem.uniform(LowRankGeometry.of(subA, subB)));
         double[][] q = res.q();
         double[][] t = res.t();

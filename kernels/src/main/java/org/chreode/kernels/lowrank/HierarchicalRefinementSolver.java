@@ -82,16 +82,18 @@ public final class HierarchicalRefinementSolver {
     private final int minIterations;
     private final int maxIterations;
     private final int projectionIterations;
+    private final int threads;
 
     /** Defaults: depth 6, max base block 256, max rank 16, FRLC defaults, seed 0, n ≠ m rejected. */
     public HierarchicalRefinementSolver() {
         this(DEFAULT_DEPTH, DEFAULT_MAX_BASE, DEFAULT_MAX_RANK, false, 0L, FrlcSolver.DEFAULT_GAMMA,
-                FrlcSolver.DEFAULT_MIN_ITERATIONS, FrlcSolver.DEFAULT_MAX_ITERATIONS, FrlcSolver.DEFAULT_FACTOR_ITERATIONS);
+                FrlcSolver.DEFAULT_MIN_ITERATIONS, FrlcSolver.DEFAULT_MAX_ITERATIONS, FrlcSolver.DEFAULT_FACTOR_ITERATIONS,
+                1);
     }
 
     private HierarchicalRefinementSolver(int depth, int maxBase, int maxRank, boolean unequalSizes, long seed,
                                          double gamma, int minIterations, int maxIterations,
-                                         int projectionIterations) {
+                                         int projectionIterations, int threads) {
         this.depth = InvalidInputException.requireAtLeast("depth", depth, 1);
         this.maxBase = InvalidInputException.requireAtLeast("maxBase", maxBase, 2);
         this.maxRank = InvalidInputException.requireAtLeast("maxRank", maxRank, 2);
@@ -102,36 +104,43 @@ public final class HierarchicalRefinementSolver {
         this.maxIterations = InvalidInputException.requireAtLeast("maxIterations", maxIterations, 1);
         this.projectionIterations = InvalidInputException.requireAtLeast("projectionIterations",
                 projectionIterations, 1);
+        this.threads = InvalidInputException.requireAtLeast("threads", threads, 1);
     }
 
     /** Schedule parameters (spec §4.2): hierarchy depth κ, base block bound max_Q (strict), largest level rank. */
     public HierarchicalRefinementSolver withSchedule(int newDepth, int newMaxBase, int newMaxRank) {
         return new HierarchicalRefinementSolver(newDepth, newMaxBase, newMaxRank, unequalSizes, seed, gamma,
-                minIterations, maxIterations, projectionIterations);
+                minIterations, maxIterations, projectionIterations, threads);
     }
 
     /** Allow n ≠ m by subsampling the larger side to min(n, m) (see the class comment). */
     public HierarchicalRefinementSolver withUnequalSizes(boolean allow) {
         return new HierarchicalRefinementSolver(depth, maxBase, maxRank, allow, seed, gamma, minIterations,
-                maxIterations, projectionIterations);
+                maxIterations, projectionIterations, threads);
     }
 
     /** Seed of the FRLC initialisations and of the subsampling. */
     public HierarchicalRefinementSolver withSeed(long newSeed) {
         return new HierarchicalRefinementSolver(depth, maxBase, maxRank, unequalSizes, newSeed, gamma, minIterations,
-                maxIterations, projectionIterations);
+                maxIterations, projectionIterations, threads);
     }
 
     /** FRLC step scale γ and iteration bounds used at every level. */
     public HierarchicalRefinementSolver withFrlc(double newGamma, int newMinIterations, int newMaxIterations) {
         return new HierarchicalRefinementSolver(depth, maxBase, maxRank, unequalSizes, seed, newGamma,
-                newMinIterations, newMaxIterations, projectionIterations);
+                newMinIterations, newMaxIterations, projectionIterations, threads);
     }
 
     /** Cap on the Sinkhorn updates of each FRLC Q/R projection (FRLC default {@value FrlcSolver#DEFAULT_FACTOR_ITERATIONS}). */
     public HierarchicalRefinementSolver withProjectionIterations(int newProjectionIterations) {
         return new HierarchicalRefinementSolver(depth, maxBase, maxRank, unequalSizes, seed, gamma, minIterations,
-                maxIterations, newProjectionIterations);
+                maxIterations, newProjectionIterations, threads);
+    }
+
+    /** Threads of each FRLC solve ({@link FrlcSolver#withThreads}); 1 (default) inside a one-core Spark task. */
+    public HierarchicalRefinementSolver withThreads(int newThreads) {
+        return new HierarchicalRefinementSolver(depth, maxBase, maxRank, unequalSizes, seed, gamma, minIterations,
+                maxIterations, projectionIterations, newThreads);
     }
 
     /**
@@ -192,7 +201,7 @@ public final class HierarchicalRefinementSolver {
         }
         RankSchedule schedule = RankSchedule.nearestFeasible(Math.min(n, m), depth, maxBase, maxRank);
         return new HierarchicalRefinementPlan(n, m, schedule, seed, gamma, minIterations, maxIterations,
-                projectionIterations);
+                projectionIterations, threads);
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.chreode.kernels.lowrank;
 
 import org.chreode.kernels.common.InvalidInputException;
+import org.chreode.kernels.linalg.Workers;
 
 /**
  * A cost matrix held as two factors, C = A Bᵀ with A ∈ ℝ^{n×k}, B ∈ ℝ^{m×k}; the n × m matrix is never stored.
@@ -23,6 +24,10 @@ public final class LowRankGeometry {
 
     /** Above this many pairs {@link #costScale()} uses the Cauchy–Schwarz bound instead of the exact maximum. */
     public static final long EXACT_MAX_PAIRS = 1L << 24;
+
+    /** Rows per parallel chunk of a product (smaller products stay on the caller's thread). */
+    private static final int MIN_CHUNK_ROWS = 4096;
+    private static final Workers SERIAL = new Workers(1);
 
     private final double[][] a;
     private final double[][] b;
@@ -165,28 +170,17 @@ public final class LowRankGeometry {
 
     /** C V = A (Bᵀ V) for V ∈ ℝ^{m×p}: an n × p matrix. */
     public double[][] apply(double[][] v) {
-        return times(a, transposeTimes(b, v));
+        return times(a, transposeTimes(b, v, SERIAL), SERIAL);
     }
 
     /** Cᵀ U = B (Aᵀ U) for U ∈ ℝ^{n×p}: an m × p matrix. */
     public double[][] applyTransposed(double[][] u) {
-        return times(b, transposeTimes(a, u));
+        return times(b, transposeTimes(a, u, SERIAL), SERIAL);
     }
 
     /** Uᵀ C V = (Aᵀ U)ᵀ (Bᵀ V) for U ∈ ℝ^{n×p}, V ∈ ℝ^{m×q}: a p × q matrix. */
     public double[][] bilinear(double[][] u, double[][] v) {
-        double[][] au = transposeTimes(a, u);
-        double[][] bv = transposeTimes(b, v);
-        double[][] out = new double[au[0].length][bv[0].length];
-        for (int c = 0; c < k; c++) {
-            for (int p = 0; p < out.length; p++) {
-                double x = au[c][p];
-                for (int q = 0; q < out[p].length; q++) {
-                    out[p][q] += x * bv[c][q];
-                }
-            }
-        }
-        return out;
+        return bilinear(u, v, SERIAL);
     }
 
     /**
@@ -195,14 +189,29 @@ public final class LowRankGeometry {
      * to normalise the cost to max 1 so that their stopping rules are scale-free.
      */
     public double costScale() {
+        return costScale(SERIAL);
+    }
+
+    /** {@link #costScale()} with the rows of A split over the workers (a maximum: the same value for any split). */
+    double costScale(Workers workers) {
         if ((long) a.length * b.length <= EXACT_MAX_PAIRS) {
-            double max = 0;
-            for (double[] ai : a) {
-                for (double[] bj : b) {
-                    max = Math.max(max, Math.abs(dot(ai, bj)));
+            int chunks = Math.max(1, Math.min(workers.threads(), a.length / 64));
+            double[] max = new double[chunks];
+            workers.forEachChunk(chunks, c -> {
+                double mx = 0;
+                for (int i = (int) ((long) a.length * c / chunks); i < (int) ((long) a.length * (c + 1) / chunks); i++) {
+                    double[] ai = a[i];
+                    for (double[] bj : b) {
+                        mx = Math.max(mx, Math.abs(dot(ai, bj)));
+                    }
                 }
+                max[c] = mx;
+            });
+            double result = 0;
+            for (double mx : max) {
+                result = Math.max(result, mx);
             }
-            return max;
+            return result;
         }
         double na = 0;
         double nb = 0;
@@ -217,47 +226,87 @@ public final class LowRankGeometry {
 
     /** Aᵀ U (k × p). */
     double[][] leftProject(double[][] u) {
-        return transposeTimes(a, u);
+        return transposeTimes(a, u, SERIAL);
     }
 
     /** Bᵀ V (k × q). */
     double[][] rightProject(double[][] v) {
-        return transposeTimes(b, v);
+        return transposeTimes(b, v, SERIAL);
     }
 
     /** A M for M ∈ ℝ^{k×p} (n × p). */
     double[][] leftTimes(double[][] mat) {
-        return times(a, mat);
+        return times(a, mat, SERIAL);
     }
 
     /** B M for M ∈ ℝ^{k×p} (m × p). */
     double[][] rightTimes(double[][] mat) {
-        return times(b, mat);
+        return times(b, mat, SERIAL);
+    }
+
+    /** {@link #leftProject} with rows split over the workers (partial sums added in chunk order). */
+    double[][] leftProject(double[][] u, Workers workers) {
+        return transposeTimes(a, u, workers);
+    }
+
+    /** {@link #rightProject} over the workers. */
+    double[][] rightProject(double[][] v, Workers workers) {
+        return transposeTimes(b, v, workers);
+    }
+
+    /** {@link #leftTimes} over the workers. */
+    double[][] leftTimes(double[][] mat, Workers workers) {
+        return times(a, mat, workers);
+    }
+
+    /** {@link #rightTimes} over the workers. */
+    double[][] rightTimes(double[][] mat, Workers workers) {
+        return times(b, mat, workers);
+    }
+
+    /** {@link #bilinear} over the workers. */
+    double[][] bilinear(double[][] u, double[][] v, Workers workers) {
+        return innerProduct(transposeTimes(a, u, workers), transposeTimes(b, v, workers));
     }
 
     private static double dot(double[] x, double[] y) {
-        double s = 0;
-        for (int c = 0; c < x.length; c++) {
-            s += x[c] * y[c];
-        }
-        return s;
+        return SinkhornProjection.dot(x, y);
+    }
+
+    /** Number of row chunks for a product over {@code rows} rows: one per worker, none smaller than MIN_CHUNK_ROWS. */
+    private static int chunks(int rows, Workers workers) {
+        return Math.max(1, Math.min(workers.threads(), rows / MIN_CHUNK_ROWS));
     }
 
     /** Fᵀ V for F ∈ ℝ^{n×k}, V ∈ ℝ^{n×p}. */
-    private static double[][] transposeTimes(double[][] f, double[][] v) {
+    private static double[][] transposeTimes(double[][] f, double[][] v, Workers workers) {
         if (v.length != f.length) {
             throw new InvalidInputException("Factor product needs " + f.length + " rows, got " + v.length + ".");
         }
+        int n = f.length;
+        int k = f[0].length;
         int p = v[0].length;
-        double[][] out = new double[f[0].length][p];
-        for (int i = 0; i < f.length; i++) {
-            double[] fi = f[i];
-            double[] vi = v[i];
-            for (int c = 0; c < fi.length; c++) {
-                double x = fi[c];
-                double[] oc = out[c];
+        int chunks = chunks(n, workers);
+        double[][][] partial = new double[chunks][k][p];
+        workers.forEachChunk(chunks, c -> {
+            double[][] out = partial[c];
+            for (int i = (int) ((long) n * c / chunks); i < (int) ((long) n * (c + 1) / chunks); i++) {
+                double[] fi = f[i];
+                double[] vi = v[i];
+                for (int col = 0; col < k; col++) {
+                    double x = fi[col];
+                    double[] oc = out[col];
+                    for (int q = 0; q < p; q++) {
+                        oc[q] += x * vi[q];
+                    }
+                }
+            }
+        });
+        double[][] out = partial[0];
+        for (int c = 1; c < chunks; c++) {
+            for (int col = 0; col < k; col++) {
                 for (int q = 0; q < p; q++) {
-                    oc[q] += x * vi[q];
+                    out[col][q] += partial[c][col][q];
                 }
             }
         }
@@ -265,17 +314,35 @@ public final class LowRankGeometry {
     }
 
     /** F M for F ∈ ℝ^{n×k}, M ∈ ℝ^{k×p}. */
-    private static double[][] times(double[][] f, double[][] mat) {
+    private static double[][] times(double[][] f, double[][] mat, Workers workers) {
+        int n = f.length;
         int p = mat[0].length;
-        double[][] out = new double[f.length][p];
-        for (int i = 0; i < f.length; i++) {
-            double[] fi = f[i];
-            double[] oi = out[i];
-            for (int c = 0; c < fi.length; c++) {
-                double x = fi[c];
-                double[] mc = mat[c];
-                for (int q = 0; q < p; q++) {
-                    oi[q] += x * mc[q];
+        double[][] out = new double[n][p];
+        int chunks = chunks(n, workers);
+        workers.forEachChunk(chunks, c -> {
+            for (int i = (int) ((long) n * c / chunks); i < (int) ((long) n * (c + 1) / chunks); i++) {
+                double[] fi = f[i];
+                double[] oi = out[i];
+                for (int col = 0; col < fi.length; col++) {
+                    double x = fi[col];
+                    double[] mc = mat[col];
+                    for (int q = 0; q < p; q++) {
+                        oi[q] += x * mc[q];
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Xᵀ Y for k × p and k × q projections (e.g. (AᵀU)ᵀ(BᵀV) = Uᵀ C V): a p × q matrix. */
+    static double[][] innerProduct(double[][] au, double[][] bv) {
+        double[][] out = new double[au[0].length][bv[0].length];
+        for (int c = 0; c < au.length; c++) {
+            for (int p = 0; p < out.length; p++) {
+                double x = au[c][p];
+                for (int q = 0; q < out[p].length; q++) {
+                    out[p][q] += x * bv[c][q];
                 }
             }
         }
