@@ -53,8 +53,9 @@ import org.chreode.kernels.common.InvalidInputException;
  * (spec §4.4), and those points are matched one-to-one; the others are reported unmatched (−1).
  *
  * <p><b>Measured</b> (gauss8 → moons, squared Euclidean, 2-core machine, ratio to the exact optimum): n = 1024,
- * defaults, schedule [8, 128]: 1.0029 in about 5–12 s; README schedule [16, 64] (maxBase 128): 1.0085, 13 s;
- * n = 4096, maxBase 512, FRLC 10–15 iterations, [16, 256]: 1.0107, 12 s; [4, 16, 64]: 1.0177, 13 s. Quality depends
+ * defaults, schedule [8, 128]: 1.0029 (0.9 s since the scaling-form projections of {@link SinkhornProjection}; 5–12 s
+ * before); n = 4096, maxBase 512, FRLC 10–15 iterations, [16, 256]: 1.0107 (1.6 s); [4, 16, 64]: 1.0177. At scale
+ * (30-D, docs/benchmarks.md): 2^20 points per side in 888 s wall, 10.3 GiB peak, on 2 cores. Quality depends
  * on the FRLC accuracy (10–15 iterations or 60 projection updates cost 1–5 %) and on the first rank: [4, 256] at
  * n = 1024 gave 1.058, because four co-clusters must cut through the eight Gaussian modes — prefer a first rank at least
  * the number of well-separated modes.
