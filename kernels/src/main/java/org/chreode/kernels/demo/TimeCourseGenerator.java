@@ -64,7 +64,7 @@ public record TimeCourseGenerator(int cellsPerDay, double[] sampleDays, int foun
     /** Landscape time units per day. */
     public static final double TIME_PER_DAY = 0.3;
     /** Days from barcoding to the first sampling day: clones expand to a few cells before anything is sampled. */
-    public static final double LEAD_DAYS = 2.0;
+    public static final double LEAD_DAYS = 1.0;
     /** Founders start at an age up to this (time units): some are still on the plateau, some already on a slope. */
     public static final double FOUNDER_MAX_AGE = 0.4;
     /** |z| below this is the progenitor region (fates are decided further out, at about 0.9). */
@@ -78,12 +78,12 @@ public record TimeCourseGenerator(int cellsPerDay, double[] sampleDays, int foun
     public static final double[] DEFAULT_DAYS = {0, 1, 2, 3};
     public static final int DEFAULT_FATES = 3;
     public static final int DEFAULT_DIM = 10;
-    /** One clone per three cells sampled a day: about 3 last-day cells per clone with the defaults. */
-    public static final double DEFAULT_FOUNDERS_PER_SAMPLED_CELL = 1.0 / 3;
-    public static final double DEFAULT_PROGENITOR_DIVISION_RATE = 0.8;
+    /** Enough founders that the first day's sample is about a third of the living cells. */
+    public static final double DEFAULT_FOUNDERS_PER_SAMPLED_CELL = 0.75;
+    public static final double DEFAULT_PROGENITOR_DIVISION_RATE = 1.0;
     /** Fastest and slowest branch; the K branches are spaced evenly between them (F1 fastest). */
     public static final double DEFAULT_FASTEST_DIVISION_RATE = 1.0;
-    public static final double DEFAULT_SLOWEST_DIVISION_RATE = 0.6;
+    public static final double DEFAULT_SLOWEST_DIVISION_RATE = 0.5;
     public static final double DEFAULT_DEATH_RATE = 0.0;
 
     public TimeCourseGenerator {
@@ -307,7 +307,7 @@ public record TimeCourseGenerator(int cellsPerDay, double[] sampleDays, int foun
         }
     }
 
-    /** Fluent builder with the documented defaults; founders default to cellsPerDay/3. */
+    /** Fluent builder with the documented defaults; founders default to 0.75·cellsPerDay. */
     public static final class Builder {
         private int cellsPerDay = DEFAULT_CELLS_PER_DAY;
         private double[] days = DEFAULT_DAYS.clone();
