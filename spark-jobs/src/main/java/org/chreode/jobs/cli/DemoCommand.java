@@ -147,7 +147,8 @@ public final class DemoCommand implements Callable<Integer> {
                     ot.dominantFateAccuracy(), nn.dominantFateAccuracy(), un.dominantFateAccuracy());
             out.printf("    mean Pearson r of P(fate)                 %.4f  %.4f%n", ot.meanPearson(),
                     nn.meanPearson());
-            out.printf("  growth: Spearman of learned vs true rates   %.4f%n", s.growthSpearman());
+            out.printf("  growth: Spearman of learned vs true rates   %.4f (branch cells only %.4f)%n",
+                    s.growthSpearman(), s.growthSpearmanBranches());
             out.printf("  HM-OT latent types vs true types: mean AMI %.4f%n", s.meanAmi());
             out.printf("  HM-OT latent types vs true types: mean ARI %.4f%n", s.meanAri());
             out.flush();

@@ -56,7 +56,10 @@ class TimeCourseDemoTest extends SparkTestBase {
         double ami = scores.at("/hmot/mean_ami").asDouble();
         assertTrue(ami > 0.4, "mean AMI " + ami);
         assertTrue(printed.contains("mean AMI"), printed);
+        // over all cells growth is confounded by progenitors leaving their region (docs/temporal.md); among branch
+        // cells the learned order follows the true division rates (measured 0.42 with seed 11)
         assertTrue(Double.isFinite(scores.at("/growth/spearman").asDouble()), scores.get("growth").toString());
+        assertTrue(scores.at("/growth/spearman_branch_cells").asDouble() > 0.2, scores.get("growth").toString());
     }
 
     @Test
