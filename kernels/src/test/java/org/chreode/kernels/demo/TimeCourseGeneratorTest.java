@@ -55,7 +55,7 @@ class TimeCourseGeneratorTest {
         for (String fate : new String[] {"F1", "F2", "F3"}) {
             assertTrue(typesPerDay.get(3.0).getOrDefault(fate, 0) > 20, typesPerDay.toString());
         }
-        // F1 divides fastest (1.0/day) and F3 slowest (0.6/day): F1 outnumbers F3 at the last day
+        // F1 divides fastest (1.0/day) and F3 slowest (0.5/day): F1 outnumbers F3 at the last day
         assertTrue(typesPerDay.get(3.0).get("F1") > typesPerDay.get(3.0).get("F3"), typesPerDay.toString());
         long spanning = daysPerClone.values().stream().filter(d -> d.contains(0.0) && d.contains(3.0)).count();
         assertTrue(spanning > 20, "clones seen at day 0 and day 3: " + spanning);
@@ -64,8 +64,8 @@ class TimeCourseGeneratorTest {
     @Test
     void trueGrowthRateIsExpOfTheBranchDivisionRateMinusDeath() {
         TimeCourse tc = TimeCourseGenerator.builder().cellsPerDay(100).seed(5).deathRate(0.1).build().generate();
-        Map<String, Double> expected = Map.of(TimeCourseGenerator.PROGENITOR, Math.exp(0.8 - 0.1),
-                "F1", Math.exp(1.0 - 0.1), "F2", Math.exp(0.8 - 0.1), "F3", Math.exp(0.6 - 0.1));
+        Map<String, Double> expected = Map.of(TimeCourseGenerator.PROGENITOR, Math.exp(1.0 - 0.1),
+                "F1", Math.exp(1.0 - 0.1), "F2", Math.exp(0.75 - 0.1), "F3", Math.exp(0.5 - 0.1));
         for (int i = 0; i < tc.cellCount(); i++) {
             assertEquals(expected.get(tc.cellTypes()[i]), tc.trueGrowthRates()[i], 1e-12, tc.cellTypes()[i]);
         }
