@@ -78,7 +78,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}.")
     int cellsPerDay;
 
-    @Option(names = "--days", paramLabel = "D0,D1,...", split = ",", defaultValue = "0,1,2,3",
+    @Option(names = "--days", paramLabel = "DAY", split = ",", defaultValue = "0,1,2,3",
             description = "With --time-course: sampling days, increasing. Default: ${DEFAULT-VALUE}.")
     List<Double> days;
 
