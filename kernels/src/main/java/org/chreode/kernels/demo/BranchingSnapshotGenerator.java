@@ -145,7 +145,7 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
     /** Simulates the snapshot and its ground truth (see the class description). */
     public DemoSnapshot generate() {
         BranchingLandscape landscape = new BranchingLandscape(fates, diffusion);
-        double[][] embedding = embedding();
+        double[][] embedding = embedding(dim, seed);
         double[] lx = new double[cells];
         double[] ly = new double[cells];
         double[][] features = new double[cells][];
@@ -158,7 +158,7 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
             double[] z = observe(landscape, trajectory);
             lx[i] = z[0];
             ly[i] = z[1];
-            features[i] = embed(z, embedding, embedNoise);
+            features[i] = embed(z, embedding, noise, embedNoise);
             truth[i] = fateFractions(landscape, z, future, column);
         });
         Role[] roles = new Role[cells];
@@ -214,8 +214,15 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
 
     /** The latent state of one cell at its observation time t ~ U(0, SAMPLING_TIME). */
     private double[] observe(BranchingLandscape landscape, SplittableRandom rng) {
-        double t = rng.nextDouble() * SAMPLING_TIME;
-        double[] z = {0, 0};
+        return evolve(landscape, new double[] {0, 0}, rng.nextDouble() * SAMPLING_TIME, timeStep, rng);
+    }
+
+    /**
+     * Runs the Langevin dynamics from z for time t in place (steps of Δt, the last one partial) and returns z.
+     * Shared with {@link TimeCourseGenerator}.
+     */
+    static double[] evolve(BranchingLandscape landscape, double[] z, double t, double timeStep,
+                           SplittableRandom rng) {
         long steps = (long) Math.floor(t / timeStep);
         for (long s = 0; s < steps; s++) {
             landscape.step(z, timeStep, rng);
@@ -249,9 +256,9 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
 
     /**
      * The fixed d×2 orthonormal map Q as two columns {@code q[0], q[1]} of length d: Gram–Schmidt on Gaussian
-     * vectors from the seed; the identity for d = 2.
+     * vectors from the seed; the identity for d = 2. Shared with {@link TimeCourseGenerator}.
      */
-    private double[][] embedding() {
+    static double[][] embedding(int dim, long seed) {
         double[][] q = new double[2][dim];
         if (dim == 2) {
             q[0][0] = 1;
@@ -278,7 +285,8 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
     }
 
     /** Q·z + (I − QQᵀ)·g with g ~ N(0, noise²·I); exactly Q·z for d = 2. */
-    private double[] embed(double[] z, double[][] q, SplittableRandom rng) {
+    static double[] embed(double[] z, double[][] q, double noise, SplittableRandom rng) {
+        int dim = q[0].length;
         double[] f = new double[dim];
         if (dim > 2 && noise > 0) {
             for (int j = 0; j < dim; j++) {

@@ -72,6 +72,30 @@ public final class FateMetrics {
     }
 
     /**
+     * Pearson correlation of a and b over the selected rows, skipping rows where either value is NaN.
+     *
+     * @return a value in [−1, 1]; NaN when fewer than two rows remain or either side is constant
+     */
+    public static double pearson(double[] a, double[] b, int[] rows) {
+        if (a.length != b.length) {
+            throw new InvalidInputException("Cannot correlate arrays of different lengths: " + a.length + " and "
+                    + b.length + ".");
+        }
+        int[] r = Arrays.stream(select(rows, a.length))
+                .filter(i -> !Double.isNaN(a[i]) && !Double.isNaN(b[i])).toArray();
+        if (r.length < 2) {
+            return Double.NaN;
+        }
+        double[] x = new double[r.length];
+        double[] y = new double[r.length];
+        for (int j = 0; j < r.length; j++) {
+            x[j] = a[r[j]];
+            y[j] = b[r[j]];
+        }
+        return pearson(x, y);
+    }
+
+    /**
      * Shannon entropy −Σ p_k·ln p_k of p normalised to sum 1, with 0·ln 0 = 0: 0 for a certain fate, ln K for a
      * uniform one.
      *
