@@ -524,6 +524,25 @@ public final class PartitionedSnapshotJob {
         return new Outcome(result, spread, partitioned, (System.nanoTime() - t0) / 1e9, timings);
     }
 
+    /** System property read by {@link #pauseForTests()}: milliseconds every subset task waits before it solves. */
+    public static final String PAUSE_SUBSET_TASKS = "chreode.test.pauseSubsetTaskMillis";
+
+    /**
+     * Test hook for the executor-loss test: with the system property {@value #PAUSE_SUBSET_TASKS} set in the
+     * executor JVM, every subset task sleeps that long first, so that a test can kill a worker while tasks are surely
+     * in flight on it. Off unless the property is set.
+     */
+    static void pauseForTests() {
+        long millis = Long.getLong(PAUSE_SUBSET_TASKS, 0L);
+        if (millis > 0) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Solves one subset. */
     private static final class SubsetTask implements Function<Subset, SubsetOutcome> {
         private static final long serialVersionUID = 1L;
@@ -541,6 +560,8 @@ public final class PartitionedSnapshotJob {
 
         @Override
         public SubsetOutcome call(Subset subset) {
+            SnapshotJob.failFirstAttemptForTests();
+            pauseForTests();
             long t0 = System.nanoTime();
             int[] cells = subset.cells();
             try {
