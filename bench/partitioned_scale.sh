@@ -35,25 +35,7 @@ for N in "${SIZES[@]}"; do
     --output "$OUT" --overwrite --partition-size "$SIZE" --rounds "$ROUNDS" --transitions-per-cell "$K" \
     --kernel-precision "$PRECISION" --threads 1 > "$LOG" 2>&1 || { echo "N=$N: failed, see $LOG"; tail -5 "$LOG"; exit 1; }
   echo "N=$N: load after the run: $(uptime | sed 's/.*load average: //')"
-  python3 - "$N" "$OUT/run.json" "$LOG" <<'PY'
-import json, re, sys
-n, run, log = sys.argv[1], json.load(open(sys.argv[2])), open(sys.argv[3]).read()
-wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", log).group(1)
-parts = [float(p) for p in wall.split(":")]
-secs = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
-rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", log).group(1)) / 1024 ** 2
-cpu = float(re.search(r"User time \(seconds\): (\S+)", log).group(1)) + float(re.search(r"System time \(seconds\): (\S+)", log).group(1))
-t = run["timings_seconds"]; p = run["partitioned"]
-subs = p["subsets"]; per = sum(s["seconds"] for s in subs) / len(subs)
-print("N=%s: wall %.1f s, CPU (user+sys) %.1f s, peak RSS %.2f GiB; subsets %d (%d per round x %d), mean %.2f s per subset task, "
-      "sweeps mean %.0f; chain %d states %d entries, dropped mass %.3f; GMRES iterations %s, mean-time %d" % (
-      n, secs, cpu, rss, len(subs), p["subsets_per_round"], p["rounds"], per,
-      sum(s["sweeps"] for s in subs) / len(subs), p["chain_states"], p["chain_entries"], p["dropped_mass_fraction"],
-      p["fate_solver"]["iterations"], p["fate_solver"]["mean_absorption_time_iterations"]))
-keys = ["read", "partition", "subset_solves", "chain_assembly", "gmres", "gmres_rounds", "pooling", "write_cells",
-        "write_fate_spread", "write_plots", "write", "total"]
-print("N=%s: phases (s): " % n + ", ".join("%s %.1f" % (k, t[k]) for k in keys if k in t))
-PY
+  python3 "$ROOT/bench/scale_summary.py" "$N" "$OUT/run.json" "$LOG"
 done
 if [ "$PEER" = "1" ]; then
   SUB="$WORK/subset_${SIZE}.csv"
@@ -67,6 +49,10 @@ ref, *ours = [json.loads(a) for a in sys.argv[1:]]
 print("subset solver, n = %d (subset 0 of the 10k partition), T = 11, eps 0.05, tol 1e-4, reference parity mode:" % ref["n"])
 print("  %-24s sweeps %4d  s/sweep %.4f  (cpu s/sweep %.4f, peak %.0f MiB)" % (ref["impl"], ref["sweeps"], ref["s_per_sweep"], ref["cpu_s_per_sweep"], ref["peak_rss_mib"]))
 for r in ours:
-    print("  %-24s sweeps %4d  s/sweep %.4f  per core vs reference cpu: %.1fx" % (r["impl"], r["sweeps"], r["s_per_sweep"], ref["cpu_s_per_sweep"] / r["s_per_sweep"]))
+    print("  %-24s sweeps %4d  s/sweep %.4f  (cpu s/sweep %.4f, whole solve incl. setup and fates)  per core vs reference,"
+          " CPU seconds per sweep: %.1fx" % (r["impl"], r["sweeps"], r["s_per_sweep"], r["cpu_s_per_sweep"],
+                                            ref["cpu_s_per_sweep"] / r["cpu_s_per_sweep"]))
+print("  (per core = the reference's CPU s/sweep of its fit / chreode's process CPU s/sweep of a whole solve; CPU time"
+      " rather than wall time because the machine is shared)")
 PY
 fi
