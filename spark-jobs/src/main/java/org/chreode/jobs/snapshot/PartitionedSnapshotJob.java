@@ -261,12 +261,15 @@ public final class PartitionedSnapshotJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<SnapshotInput> shared = jsc.broadcast(input);
         List<SubsetOutcome> outcomes;
+        SubsetProgress progress = new SubsetProgress(subsets.size(), 10_000);
+        spark.sparkContext().addSparkListener(progress);
         try {
             // a mutable copy: pool() drops each outcome once its triples are in the chain builders
             outcomes = new ArrayList<>(jsc.parallelize(subsets, subsets.size())
                     .map(new SubsetTask(shared, settings, partitioning.transitionsPerCell(), subsets.size()))
                     .collect());
         } finally {
+            spark.sparkContext().removeSparkListener(progress);
             shared.destroy();
         }
         for (SubsetOutcome o : outcomes) {
@@ -522,6 +525,40 @@ public final class PartitionedSnapshotJob {
                 outcomes.size(), chain.nonZeroCount(), String.format("%.3g", partitioned.get("dropped_mass_fraction")),
                 String.format("%.3g", meanSpread));
         return new Outcome(result, spread, partitioned, (System.nanoTime() - t0) / 1e9, timings);
+    }
+
+    /**
+     * Driver-side progress of the subset solves: counts successful task ends (the subset tasks are the only tasks
+     * while it is registered) and logs "d of M subsets solved", the elapsed time and an ETA = elapsed / d x (M − d) at
+     * most every {@code intervalMillis} (and at the last subset). Listener events arrive on Spark's listener thread.
+     */
+    static final class SubsetProgress extends org.apache.spark.scheduler.SparkListener {
+        private final int total;
+        private final long intervalMillis;
+        private final long start = System.nanoTime();
+        private int done;
+        private long lastLog = start;
+
+        SubsetProgress(int total, long intervalMillis) {
+            this.total = total;
+            this.intervalMillis = intervalMillis;
+        }
+
+        @Override
+        public synchronized void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+            if (!org.apache.spark.Success$.MODULE$.equals(end.reason())) {
+                return;
+            }
+            done++;
+            long now = System.nanoTime();
+            if (done == total || now - lastLog >= intervalMillis * 1_000_000L) {
+                lastLog = now;
+                double elapsed = (now - start) / 1e9;
+                LOG.info("{}: {} of {} subsets solved, elapsed {}, ETA {}", NAME, done, total,
+                        LoggingIterationListener.seconds(now - start),
+                        LoggingIterationListener.seconds((long) (elapsed / done * (total - done) * 1e9)));
+            }
+        }
     }
 
     /** System property read by {@link #pauseForTests()}: milliseconds every subset task waits before it solves. */
