@@ -65,13 +65,16 @@ import org.chreode.kernels.snapshot.SnapshotInput;
  * snapshot itself does not depend on {@code futures} (lower it for very large N). Cost is at most
  * N·(1 + futures)·{@value #SAMPLING_TIME}/Δt Langevin steps (each O(K)), in parallel over cells; about 1.4 µs per
  * future on one core, so 10^5 cells with 50 futures take a few seconds on two cores and 10^6 cells with 10 futures
- * about 15 s. Memory is N·(dim + K + 3) doubles.
+ * about 15 s. Memory is N·(dim + K + 3) doubles. With {@code futures} = 0 no futures are simulated and there is no
+ * ground truth ({@link DemoSnapshot#trueFateProbabilities()} is null): the fast path for benchmark inputs of millions
+ * of cells, whose snapshot is the same as with any other number of futures.
  *
  * @param cells                number of cells N (&gt;= 20 and enough for the roles)
  * @param fates                number of fates K, 2..{@value #MAX_FATES}
  * @param dim                  feature dimension d &gt;= 2
  * @param seed                 random seed
- * @param futures              simulated futures per cell for the true fate probabilities (&gt;= 1)
+ * @param futures              simulated futures per cell for the true fate probabilities (&gt;= 0; 0: no ground
+ *                             truth)
  * @param initialCells         cells with role {@code initial} (&gt;= 1)
  * @param terminalCellsPerFate cells with role {@code terminal} per fate (&gt;= 1)
  * @param diffusion            D, the noise level of the dynamics (larger: later, fuzzier fate decisions)
@@ -116,7 +119,7 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
             throw InvalidInputException.parameter("fates", fates, "must be <= " + MAX_FATES);
         }
         InvalidInputException.requireAtLeast("dim", dim, 2);
-        InvalidInputException.requireAtLeast("futures", futures, 1);
+        InvalidInputException.requireAtLeast("futures", futures, 0);
         InvalidInputException.requireAtLeast("initial-cells", initialCells, 1);
         InvalidInputException.requireAtLeast("terminal-cells-per-fate", terminalCellsPerFate, 1);
         InvalidInputException.requireAtLeast("cells", cells, Math.max(20, initialCells + fates * terminalCellsPerFate));
@@ -149,7 +152,7 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
         double[] lx = new double[cells];
         double[] ly = new double[cells];
         double[][] features = new double[cells][];
-        double[][] truth = new double[cells][];
+        double[][] truth = futures > 0 ? new double[cells][] : null;
         int[] column = fateColumns();
         parallelFor(i -> {
             SplittableRandom trajectory = new SplittableRandom(mix(seed, i));
@@ -159,7 +162,9 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
             lx[i] = z[0];
             ly[i] = z[1];
             features[i] = embed(z, embedding, noise, embedNoise);
-            truth[i] = fateFractions(landscape, z, future, column);
+            if (truth != null) {
+                truth[i] = fateFractions(landscape, z, future, column);
+            }
         });
         Role[] roles = new Role[cells];
         Arrays.fill(roles, Role.INTERMEDIATE);

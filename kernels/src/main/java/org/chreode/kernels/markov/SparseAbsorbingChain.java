@@ -22,7 +22,9 @@ import org.chreode.kernels.common.NumericalInstabilityException;
  * <p><b>Absorption.</b> With transient states T and Q = P[T, T], R_k[i] = Σ_{s in class k} P[i, s], the absorption
  * probabilities solve (I − Q) Z_k = R_k, one {@link Gmres} solve per class through {@link AbsorbingChain} with Q
  * applied matrix-free from a CSR copy restricted to T (spec multistageot.md section 10.4). Absorbing states get
- * probability 1 for their own class.
+ * probability 1 for their own class. On request ({@link #absorption}) the mean absorption times too: the expected
+ * number of steps before absorption m solves (I − Q) m = 𝟙 on T (one more solve with the same Q), 0 on absorbing
+ * states.
  *
  * <p>Limits: at most {@link Integer#MAX_VALUE} stored entries (after duplicates are summed) and as many pending
  * triples per builder.
@@ -175,6 +177,17 @@ public final class SparseAbsorbingChain implements Serializable {
      * @throws NumericalInstabilityException if a class solve misses the tolerance (see {@link AbsorbingChain})
      */
     public Absorption absorptionProbabilities(AbsorbingChain solver, IterationListener listener) {
+        return absorption(solver, listener, false);
+    }
+
+    /**
+     * Absorption probability of every state into every class and, when {@code meanTimes}, the mean absorption time
+     * of every state (expected steps to absorption; one more GMRES solve with the same Q, phase
+     * {@code "gmres time 0"}).
+     *
+     * @throws NumericalInstabilityException if a solve misses the tolerance (see {@link AbsorbingChain})
+     */
+    public Absorption absorption(AbsorbingChain solver, IterationListener listener, boolean meanTimes) {
         int n = stateCount();
         int[] transients = transientStates();
         int nt = transients.length;
@@ -185,7 +198,8 @@ public final class SparseAbsorbingChain implements Serializable {
             }
         }
         if (nt == 0) {
-            return new Absorption(byClass, new int[classCount], new double[classCount]);
+            return new Absorption(byClass, new int[classCount], new double[classCount],
+                    meanTimes ? new double[n] : null, 0, 0);
         }
         int[] index = new int[n];
         Arrays.fill(index, -1);
@@ -231,13 +245,24 @@ public final class SparseAbsorbingChain implements Serializable {
             }
         };
         AbsorbingChain.Result result = solver.absorptionProbabilities(q, r, listener);
+        r = null;  // the right-hand sides are no longer needed; free them before the time solve
         for (int k = 0; k < classCount; k++) {
             double[] z = result.column(k);
             for (int t = 0; t < nt; t++) {
                 byClass[k][transients[t]] = z[t];
             }
         }
-        return new Absorption(byClass, result.iterations(), result.residuals());
+        if (!meanTimes) {
+            return new Absorption(byClass, result.iterations(), result.residuals(), null, 0, 0);
+        }
+        AbsorbingChain.Result time = solver.meanAbsorptionTimes(q, listener);
+        double[] times = new double[n];
+        double[] m = time.column(0);
+        for (int t = 0; t < nt; t++) {
+            times[transients[t]] = m[t];
+        }
+        return new Absorption(byClass, result.iterations(), result.residuals(), times, time.iterations()[0],
+                time.residuals()[0]);
     }
 
     private static void multiply(int[] ptr, int[] idx, double[] w, double[] x, double[] y) {
@@ -258,7 +283,7 @@ public final class SparseAbsorbingChain implements Serializable {
 
     /**
      * Absorption probabilities per class over all N states, stored class-major (K arrays of length N), with the GMRES
-     * iterations and true relative residuals of each class solve.
+     * iterations and true relative residuals of each class solve; optionally the mean absorption times.
      */
     public static final class Absorption implements Serializable {
         private static final long serialVersionUID = 1L;
@@ -266,11 +291,45 @@ public final class SparseAbsorbingChain implements Serializable {
         private final double[][] byClass;
         private final int[] iterations;
         private final double[] residuals;
+        private final double[] meanTimes;
+        private final int timeIterations;
+        private final double timeResidual;
 
-        Absorption(double[][] byClass, int[] iterations, double[] residuals) {
+        Absorption(double[][] byClass, int[] iterations, double[] residuals, double[] meanTimes, int timeIterations,
+                   double timeResidual) {
             this.byClass = byClass;
             this.iterations = iterations;
             this.residuals = residuals;
+            this.meanTimes = meanTimes;
+            this.timeIterations = timeIterations;
+            this.timeResidual = timeResidual;
+        }
+
+        /** Whether {@link #meanAbsorptionTimes()} was solved. */
+        public boolean hasMeanTimes() {
+            return meanTimes != null;
+        }
+
+        /**
+         * Expected number of steps before absorption from every state (0 for absorbing states; a fresh array).
+         *
+         * @throws IllegalStateException if the times were not requested
+         */
+        public double[] meanAbsorptionTimes() {
+            if (meanTimes == null) {
+                throw new IllegalStateException("Mean absorption times were not solved: call absorption(..., true).");
+            }
+            return meanTimes.clone();
+        }
+
+        /** GMRES iterations of the mean-time solve (0 when not solved). */
+        public int timeIterations() {
+            return timeIterations;
+        }
+
+        /** True relative residual of the mean-time solve (0 when not solved). */
+        public double timeResidual() {
+            return timeResidual;
         }
 
         public int classCount() {

@@ -8,6 +8,10 @@ import java.util.Arrays;
  * sum_t a_t,i E_ij b_t,j and row j's with Magg[j, i] = sum_t a_t,j E_ij b_t,i (a_t = plan row factor times the stage
  * kernel's row factor, b_t likewise for columns; log-domain stages are evaluated in logs). Terminal exits come from
  * the dense blocks (sum over t = 1..T-1), initial rows from M_0. Memory: n heaps of k entries.
+ *
+ * <p>With outlier states the auxiliary intermediate a (last intermediate, index n-1) keeps its row and is a target
+ * like any cell, and the auxiliary terminal a_F (last terminal column, and the last column of M_0) is a target; they
+ * get the indices C and C + 1 of {@link SparseTransitions}, so the exported chain is the solve's whole chain.
  */
 final class SparseExport {
 
@@ -27,6 +31,16 @@ final class SparseExport {
         int[] mid = layout.intermediateRef();
         int[] term = layout.terminalRef();
         int cells = layout.cellCount();
+        boolean aux = n > realN;
+        // problem-row index of every intermediate / terminal of the solve (auxiliary states after the cells)
+        int[] midState = new int[n];
+        for (int i = 0; i < n; i++) {
+            midState[i] = i < realN ? mid[i] : cells;
+        }
+        int[] termState = new int[nF];
+        for (int f = 0; f < nF; f++) {
+            termState[f] = f < realNF ? term[f] : cells + 1;
+        }
 
         int inside = last - 1;
         double[][] a = new double[inside][];
@@ -48,10 +62,11 @@ final class SparseExport {
             }
         }
 
-        double[] rowTotal = new double[cells];
-        double[] kept = new double[cells];
+        int states = cells + (aux ? 1 : 0);
+        double[] rowTotal = new double[states];
+        double[] kept = new double[states];
         Heap[] heaps = new Heap[n];
-        for (int i = 0; i < realN; i++) {
+        for (int i = 0; i < n; i++) {
             heaps[i] = new Heap(k);
         }
         double[] total = new double[n];
@@ -78,10 +93,8 @@ final class SparseExport {
                 }
                 total[i] += wij;
                 total[j] += wji;
-                if (i < realN && j < realN) {
-                    heaps[i].offer(mid[j], wij);
-                    heaps[j].offer(mid[i], wji);
-                }
+                heaps[i].offer(midState[j], wij);
+                heaps[j].offer(midState[i], wji);
             }
         });
         double[] column = new double[n];
@@ -95,16 +108,14 @@ final class SparseExport {
             }
             for (int i = 0; i < n; i++) {
                 total[i] += column[i];
-                if (i < realN && f < realNF) {
-                    heaps[i].offer(term[f], column[i]);
-                }
+                heaps[i].offer(termState[f], column[i]);
             }
         }
 
         Triples out = new Triples();
-        for (int i = 0; i < realN; i++) {
-            rowTotal[mid[i]] = total[i];
-            kept[mid[i]] = heaps[i].emit(mid[i], relativeThreshold * total[i], out);
+        for (int i = 0; i < n; i++) {
+            rowTotal[midState[i]] = total[i];
+            kept[midState[i]] = heaps[i].emit(midState[i], relativeThreshold * total[i], out);
         }
         int n1 = plan.toIntermediate[0].length;
         for (int i = 0; i < realN0; i++) {
@@ -113,19 +124,17 @@ final class SparseExport {
             for (int j = 0; j < n1; j++) {
                 double w = plan.row[0][i] * ops.initial.get(i, j) * plan.toIntermediate[0][j];
                 sum += w;
-                if (j < realN) {
-                    h.offer(mid[j], w);
-                }
+                h.offer(j < n ? midState[j] : cells + 1, w);
             }
             rowTotal[init[i]] = sum;
             kept[init[i]] = h.emit(init[i], relativeThreshold * sum, out);
         }
-        double[] dropped = new double[cells];
-        for (int c = 0; c < cells; c++) {
+        double[] dropped = new double[states];
+        for (int c = 0; c < states; c++) {
             dropped[c] = Math.max(0, rowTotal[c] - kept[c]);
         }
         return new SparseTransitions(Arrays.copyOf(out.rows, out.size), Arrays.copyOf(out.cols, out.size),
-                Arrays.copyOf(out.weights, out.size), rowTotal, dropped);
+                Arrays.copyOf(out.weights, out.size), rowTotal, dropped, aux);
     }
 
     /** Growable triple list. */

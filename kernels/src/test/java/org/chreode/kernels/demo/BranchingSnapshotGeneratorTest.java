@@ -46,6 +46,11 @@ class BranchingSnapshotGeneratorTest {
         DemoSnapshot a = small().futures(5).build().generate();
         DemoSnapshot b = small().futures(30).build().generate();
         assertTrue(Arrays.deepEquals(a.input().features(), b.input().features()));
+        DemoSnapshot none = small().futures(0).build().generate();
+        assertTrue(Arrays.deepEquals(a.input().features(), none.input().features()));
+        assertArrayEquals(a.input().roles(), none.input().roles());
+        assertArrayEquals(a.input().fates(), none.input().fates());
+        assertNull(none.trueFateProbabilities());
     }
 
     @Test
@@ -176,7 +181,7 @@ class BranchingSnapshotGeneratorTest {
         expectInvalid("fates", b -> b.fates(1));
         expectInvalid("fates", b -> b.fates(BranchingSnapshotGenerator.MAX_FATES + 1));
         expectInvalid("dim", b -> b.dim(1));
-        expectInvalid("futures", b -> b.futures(0));
+        expectInvalid("futures", b -> b.futures(-1));
         expectInvalid("initial-cells", b -> b.initialCells(0));
         expectInvalid("terminal-cells-per-fate", b -> b.terminalCellsPerFate(0));
         expectInvalid("diffusion", b -> b.diffusion(0));

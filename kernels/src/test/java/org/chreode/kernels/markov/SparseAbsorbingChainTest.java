@@ -44,6 +44,39 @@ class SparseAbsorbingChainTest {
             assertEquals(1 - win, a.probability(i, 0), 1e-11, "ruin from " + i);
         }
         assertTrue(a.residuals()[0] <= new Gmres().tolerance());
+        assertTrue(!a.hasMeanTimes());
+    }
+
+    /**
+     * Expected duration of the gambler's ruin on 0..L from i (Feller, vol. I, XIV.3):
+     * D_i = i/(q − p) − L/(q − p) · (1 − (q/p)^i)/(1 − (q/p)^L), 0 at the absorbing ends.
+     */
+    @Test
+    void gamblersRuinMeanAbsorptionTimeMatchesClosedForm() {
+        int l = 30;
+        double p = 0.55;
+        double q = 0.45;
+        int[] classes = new int[l + 1];
+        Arrays.fill(classes, SparseAbsorbingChain.TRANSIENT);
+        classes[0] = 0;
+        classes[l] = 1;
+        SparseAbsorbingChain.Builder b = SparseAbsorbingChain.builder(l + 1, classes);
+        for (int i = 1; i < l; i++) {
+            b.add(i, i + 1, p).add(i, i - 1, q);
+        }
+        SparseAbsorbingChain.Absorption a = b.build().absorption(new AbsorbingChain(),
+                org.chreode.kernels.common.IterationListener.NONE, true);
+        double[] times = a.meanAbsorptionTimes();
+        double ratio = q / p;
+        for (int i = 0; i <= l; i++) {
+            double expected = i / (q - p) - l / (q - p) * (1 - Math.pow(ratio, i)) / (1 - Math.pow(ratio, l));
+            assertEquals(expected, times[i], 1e-9 * Math.max(1, expected), "duration from " + i);
+            double win = (1 - Math.pow(ratio, i)) / (1 - Math.pow(ratio, l));
+            assertEquals(win, a.probability(i, 1), 1e-11, "win from " + i);
+        }
+        assertEquals(0.0, times[0], 0);
+        assertEquals(0.0, times[l], 0);
+        assertTrue(a.timeIterations() > 0 && a.timeResidual() <= new Gmres().tolerance());
     }
 
     @Test
@@ -75,7 +108,8 @@ class SparseAbsorbingChainTest {
             w[i][target] += 0.05;
         }
         SparseAbsorbingChain chain = builder.build();
-        SparseAbsorbingChain.Absorption got = chain.absorptionProbabilities();
+        SparseAbsorbingChain.Absorption got = chain.absorption(new AbsorbingChain(),
+                org.chreode.kernels.common.IterationListener.NONE, true);
 
         int[] transients = chain.transientStates();
         int nt = transients.length;
@@ -93,6 +127,14 @@ class SparseAbsorbingChainTest {
             }
         }
         RealMatrix z = new LUDecomposition(system).getSolver().solve(rhs);
+        double[] ones0 = new double[nt];
+        Arrays.fill(ones0, 1.0);
+        double[] m = new LUDecomposition(system).getSolver()
+                .solve(new org.apache.commons.math3.linear.ArrayRealVector(ones0)).toArray();
+        double[] times = got.meanAbsorptionTimes();
+        for (int t = 0; t < nt; t++) {
+            assertEquals(m[t], times[transients[t]], 1e-9 * m[t], "mean absorption time of state " + transients[t]);
+        }
         for (int t = 0; t < nt; t++) {
             double sum = 0;
             for (int k = 0; k < 3; k++) {

@@ -60,6 +60,12 @@ final class ReferenceCase {
                 Double.NaN);
     }
 
+    /** The problem with auxiliary outlier states of cost {@code outlierCost} (NaN: plain). */
+    MultistageOtProblem problem(int stages, CostNormalization normalization, double outlierCost) {
+        return new MultistageOtProblem(features, MultistageLayout.of(ids, roles, fates, stages), stages, normalization,
+                outlierCost);
+    }
+
     MultistageOtResult solveReferenceMode(int stages, double epsilon, double epsilonTarget, double outlierCost,
                                           double tolerance, int checkInterval) {
         MultistageLayout layout = MultistageLayout.of(ids, roles, fates, stages);

@@ -96,6 +96,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         try {
             int dim = this.dim != null ? this.dim : BranchingSnapshotGenerator.DEFAULT_DIM;
+            // the demo scores against the simulated futures, so it needs at least one (the generator allows 0)
+            org.chreode.kernels.common.InvalidInputException.requireAtLeast("futures", futures, 1);
             DemoSnapshot demo = BranchingSnapshotGenerator.builder().cells(cells).fates(fates).dim(dim).seed(seed)
                     .futures(futures).build().generate();
             Map.Entry<SnapshotJob.Report, DemoRun.Scores> done = SparkSessions.withSession("chreode demo", run.master,

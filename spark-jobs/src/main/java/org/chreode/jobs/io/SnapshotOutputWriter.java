@@ -37,7 +37,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * Writes a {@link SnapshotResult} as the contract's output files (CONTRACT.md "Output directory"):
  * <ul>
  *   <li>{@code cells.csv}: one file, header {@code cell_id,role,pseudotime,expected_stage,potency,fate_<label>...,
- *       p_unknown,mean_absorption_time} ({@code p_unknown} only with outlier states); doubles at full precision
+ *       p_unknown,mean_absorption_time} ({@code p_unknown} only with outlier states), then any extra per-cell columns
+ *       the job adds (e.g. {@code fate_spread} of the partitioned job); doubles at full precision
  *       ({@link Double#toString(double)}), NaN as an empty field;</li>
  *   <li>{@code cells.parquet}: the same columns through Spark, one part file; NaN as null;</li>
  *   <li>{@code run.json}: a pretty JSON tree built by the caller (see {@link #jsonValue(Object)}).</li>
@@ -54,6 +55,11 @@ public final class SnapshotOutputWriter {
 
     /** Output column names in order. */
     public static List<String> columnNames(SnapshotResult result) {
+        return columnNames(result, Map.of());
+    }
+
+    /** Output column names in order, with {@code extra} columns (name → one value per cell) last. */
+    public static List<String> columnNames(SnapshotResult result, Map<String, double[]> extra) {
         List<String> names = new ArrayList<>(List.of("cell_id", "role", "pseudotime", "expected_stage", "potency"));
         for (String label : result.fateLabels()) {
             names.add("fate_" + label);
@@ -62,21 +68,44 @@ public final class SnapshotOutputWriter {
             names.add("p_unknown");
         }
         names.add("mean_absorption_time");
+        names.addAll(extra.keySet());
         return names;
     }
 
     /** Writes {@code cells.csv} and {@code cells.parquet} into {@code out}. */
     public static void writeCells(SparkSession spark, AtomicOutput out, SnapshotResult result) throws IOException {
-        try (OutputStream s = out.create(CELLS_CSV)) {
-            writeCellsCsv(result, s);
+        writeCells(spark, out, result, Map.of());
+    }
+
+    /**
+     * Writes {@code cells.csv} and {@code cells.parquet} into {@code out} with {@code extra} columns (name → one value
+     * per cell, in iteration order) after the standard ones.
+     */
+    public static void writeCells(SparkSession spark, AtomicOutput out, SnapshotResult result,
+                                  Map<String, double[]> extra) throws IOException {
+        for (Map.Entry<String, double[]> e : extra.entrySet()) {
+            if (e.getValue().length != result.cellCount()) {
+                throw new IllegalArgumentException("Extra column " + e.getKey() + " has " + e.getValue().length
+                        + " values for " + result.cellCount() + " cells.");
+            }
         }
-        writeCellsParquet(spark, result, out.resolve(CELLS_PARQUET));
+        try (OutputStream s = out.create(CELLS_CSV)) {
+            writeCellsCsv(result, extra, s);
+        }
+        writeCellsParquet(spark, result, extra, out.resolve(CELLS_PARQUET));
     }
 
     /** Writes the cells table as CSV to {@code stream} (not closed). */
     public static void writeCellsCsv(SnapshotResult result, OutputStream stream) throws IOException {
+        writeCellsCsv(result, Map.of(), stream);
+    }
+
+    /** Writes the cells table with {@code extra} columns last as CSV to {@code stream} (not closed). */
+    public static void writeCellsCsv(SnapshotResult result, Map<String, double[]> extra, OutputStream stream)
+            throws IOException {
         Writer w = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 1 << 16);
-        List<String> names = columnNames(result);
+        List<String> names = columnNames(result, extra);
+        double[][] extraValues = extra.values().toArray(new double[0][]);
         for (int c = 0; c < names.size(); c++) {
             if (c > 0) {
                 w.write(',');
@@ -101,6 +130,9 @@ public final class SnapshotOutputWriter {
                 writeDouble(w, result.pUnknown()[i]);
             }
             writeDouble(w, at(result.meanAbsorptionTime(), i));
+            for (double[] column : extraValues) {
+                writeDouble(w, column[i]);
+            }
             w.write('\n');
         }
         w.flush();
@@ -130,8 +162,13 @@ public final class SnapshotOutputWriter {
 
     /** The cells table's Spark schema. */
     public static StructType schema(SnapshotResult result) {
+        return schema(result, Map.of());
+    }
+
+    /** The cells table's Spark schema with {@code extra} double columns last. */
+    public static StructType schema(SnapshotResult result, Map<String, double[]> extra) {
         List<StructField> fields = new ArrayList<>();
-        List<String> names = columnNames(result);
+        List<String> names = columnNames(result, extra);
         fields.add(DataTypes.createStructField(names.get(0), DataTypes.StringType, false));
         fields.add(DataTypes.createStructField(names.get(1), DataTypes.StringType, false));
         for (String name : names.subList(2, names.size())) {
@@ -145,12 +182,21 @@ public final class SnapshotOutputWriter {
      * from a broadcast of the result, so the driver never holds them as Row objects.
      */
     public static void writeCellsParquet(SparkSession spark, SnapshotResult result, String path) {
+        writeCellsParquet(spark, result, Map.of(), path);
+    }
+
+    /** {@link #writeCellsParquet(SparkSession, SnapshotResult, String)} with {@code extra} columns last. */
+    public static void writeCellsParquet(SparkSession spark, SnapshotResult result, Map<String, double[]> extra,
+                                         String path) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<SnapshotResult> shared = jsc.broadcast(result);
+        Broadcast<double[][]> columns = jsc.broadcast(extra.values().toArray(new double[0][]));
         try {
-            cellsFrame(spark, shared).coalesce(1).write().parquet(path);
+            JavaRDD<Row> rows = jsc.parallelize(List.of(0), 1).mapPartitions(new RowGenerator(shared, columns));
+            spark.createDataFrame(rows, schema(result, extra)).coalesce(1).write().parquet(path);
         } finally {
             shared.destroy();
+            columns.destroy();
         }
     }
 
@@ -160,7 +206,7 @@ public final class SnapshotOutputWriter {
      */
     public static Dataset<Row> cellsFrame(SparkSession spark, Broadcast<SnapshotResult> shared) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        JavaRDD<Row> rows = jsc.parallelize(List.of(0), 1).mapPartitions(new RowGenerator(shared));
+        JavaRDD<Row> rows = jsc.parallelize(List.of(0), 1).mapPartitions(new RowGenerator(shared, null));
         return spark.createDataFrame(rows, schema(shared.value()));
     }
 
@@ -168,16 +214,20 @@ public final class SnapshotOutputWriter {
     private static final class RowGenerator implements FlatMapFunction<Iterator<Integer>, Row> {
         private static final long serialVersionUID = 1L;
         private final Broadcast<SnapshotResult> shared;
+        private final Broadcast<double[][]> extra;
 
-        RowGenerator(Broadcast<SnapshotResult> shared) {
+        /** @param extra extra columns (one value per cell each), or null for none */
+        RowGenerator(Broadcast<SnapshotResult> shared, Broadcast<double[][]> extra) {
             this.shared = shared;
+            this.extra = extra;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Integer> ignored) {
             SnapshotResult r = shared.value();
             int k = r.fateLabels().length;
-            int width = 5 + k + (r.hasOutlierFate() ? 1 : 0) + 1;
+            double[][] columns = extra == null ? new double[0][] : extra.value();
+            int width = 5 + k + (r.hasOutlierFate() ? 1 : 0) + 1 + columns.length;
             return new Iterator<>() {
                 private int i;
 
@@ -204,7 +254,10 @@ public final class SnapshotOutputWriter {
                     if (r.hasOutlierFate()) {
                         v[c++] = boxed(r.pUnknown()[i]);
                     }
-                    v[c] = boxed(at(r.meanAbsorptionTime(), i));
+                    v[c++] = boxed(at(r.meanAbsorptionTime(), i));
+                    for (double[] column : columns) {
+                        v[c++] = boxed(column[i]);
+                    }
                     i++;
                     return RowFactory.create(v);
                 }

@@ -44,8 +44,11 @@ import java.util.stream.Stream;
  */
 public final class StandaloneCluster implements AutoCloseable {
 
-    /** How long {@link #start} waits for the master and the workers. */
-    public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * How long {@link #start} waits for the master and the workers: 120 s, since on a shared 2-core machine under
+     * load (other builds running) three Spark JVMs took longer than 60 s to start.
+     */
+    public static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     private static final Pattern ALIVE_WORKERS = Pattern.compile("\"aliveworkers\"\\s*:\\s*(\\d+)");
 
