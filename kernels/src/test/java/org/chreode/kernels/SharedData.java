@@ -61,6 +61,41 @@ public final class SharedData {
         return new org.chreode.kernels.snapshot.SnapshotInput(ids, features, roles, fates, new String[] {"x", "y"});
     }
 
+    /** Columns x and y of a shared CSV as 2-D points (path relative to {@code shared/data}). */
+    public static double[][] points2d(String relative) {
+        Table t = csv(data(relative));
+        double[] xs = t.doubles("x");
+        double[] ys = t.doubles("y");
+        double[][] out = new double[xs.length][];
+        for (int i = 0; i < xs.length; i++) {
+            out[i] = new double[] {xs[i], ys[i]};
+        }
+        return out;
+    }
+
+    /** The source (X) or target (Y) cloud of the raphael_lowrank gauss8 → moons pair with n points. */
+    public static double[][] gauss8ToMoons(int n, char side) {
+        return points2d("raphael_lowrank/gauss8_to_moons_n" + n + "_" + side + ".csv");
+    }
+
+    /**
+     * {@code exact_primal_cost_mean} of {@code raphael_lowrank/gauss8_to_moons_n<n>_exact.json}: the exact OT cost
+     * per point.
+     */
+    public static double gauss8ToMoonsExactMean(int n) {
+        Path file = data("raphael_lowrank/gauss8_to_moons_n" + n + "_exact.json");
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("\"exact_primal_cost_mean\"\\s*:\\s*([0-9.eE+-]+)").matcher(Files.readString(file));
+            if (!m.find()) {
+                throw new IllegalStateException("no exact_primal_cost_mean in " + file);
+            }
+            return Double.parseDouble(m.group(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A simple CSV table: header plus rows of strings (no quoting needed for the shared files). */
     public record Table(String[] header, List<String[]> rows) {
         public int column(String name) {

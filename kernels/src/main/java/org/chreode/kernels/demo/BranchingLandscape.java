@@ -2,6 +2,8 @@ package org.chreode.kernels.demo;
 
 import java.util.SplittableRandom;
 
+import org.chreode.kernels.common.InvalidInputException;
+
 /**
  * The latent 2-D landscape of {@link BranchingSnapshotGenerator}: a hilltop progenitor state at the origin from which
  * K straight valleys (rays at angles θ_k = 2πk/K) run downhill, each ending in a basin. Stateless apart from its
@@ -58,6 +60,30 @@ final class BranchingLandscape {
             sin[k] = Math.sin(k * angleStep);
         }
         this.diffusion = diffusion;
+    }
+
+    /** The fate count both generators accept: 2 ≤ K ≤ {@value #MAX_FATES}. */
+    static void requireFates(int fates) {
+        InvalidInputException.requireAtLeast("fates", fates, 2);
+        if (fates > MAX_FATES) {
+            throw InvalidInputException.parameter("fates", fates, "must be <= " + MAX_FATES);
+        }
+    }
+
+    /**
+     * The simulation settings both generators share: diffusion D &gt; 0, a finite noise ≥ 0 and an Euler–Maruyama
+     * step 0 &lt; Δt ≤ {@link #MAX_TIME_STEP}; a bad value fails naming its parameter.
+     */
+    static void requireDynamics(double diffusion, double noise, double timeStep) {
+        InvalidInputException.requirePositive("diffusion", diffusion);
+        if (!(noise >= 0) || Double.isInfinite(noise)) {
+            throw InvalidInputException.parameter("noise", noise, "must be a finite number >= 0");
+        }
+        InvalidInputException.requirePositive("time-step", timeStep);
+        if (timeStep > MAX_TIME_STEP) {
+            throw InvalidInputException.parameter("time-step", timeStep,
+                    "must be <= " + MAX_TIME_STEP + " for a stable Euler-Maruyama step");
+        }
     }
 
     /** c₀ = σ/sin²(π/K), the stiffness of the valley walls at the origin. */

@@ -114,24 +114,13 @@ public record BranchingSnapshotGenerator(int cells, int fates, int dim, long see
     private static final int CHUNK = 512;
 
     public BranchingSnapshotGenerator {
-        InvalidInputException.requireAtLeast("fates", fates, 2);
-        if (fates > MAX_FATES) {
-            throw InvalidInputException.parameter("fates", fates, "must be <= " + MAX_FATES);
-        }
+        BranchingLandscape.requireFates(fates);
         InvalidInputException.requireAtLeast("dim", dim, 2);
         InvalidInputException.requireAtLeast("futures", futures, 0);
         InvalidInputException.requireAtLeast("initial-cells", initialCells, 1);
         InvalidInputException.requireAtLeast("terminal-cells-per-fate", terminalCellsPerFate, 1);
         InvalidInputException.requireAtLeast("cells", cells, Math.max(20, initialCells + fates * terminalCellsPerFate));
-        InvalidInputException.requirePositive("diffusion", diffusion);
-        if (!(noise >= 0) || Double.isInfinite(noise)) {
-            throw InvalidInputException.parameter("noise", noise, "must be a finite number >= 0");
-        }
-        InvalidInputException.requirePositive("time-step", timeStep);
-        if (timeStep > BranchingLandscape.MAX_TIME_STEP) {
-            throw InvalidInputException.parameter("time-step", timeStep,
-                    "must be <= " + BranchingLandscape.MAX_TIME_STEP + " for a stable Euler-Maruyama step");
-        }
+        BranchingLandscape.requireDynamics(diffusion, noise, timeStep);
         InvalidInputException.requireAtLeast("threads", threads, 1);
     }
 

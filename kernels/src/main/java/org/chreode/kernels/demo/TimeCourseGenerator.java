@@ -103,10 +103,7 @@ public record TimeCourseGenerator(int cellsPerDay, double[] sampleDays, int foun
             }
         }
         InvalidInputException.requireAtLeast("founders", founders, 1);
-        InvalidInputException.requireAtLeast("fates", fates, 2);
-        if (fates > BranchingSnapshotGenerator.MAX_FATES) {
-            throw InvalidInputException.parameter("fates", fates, "must be <= " + BranchingSnapshotGenerator.MAX_FATES);
-        }
+        BranchingLandscape.requireFates(fates);
         InvalidInputException.requireAtLeast("dim", dim, 2);
         requireRate("progenitor-division-rate", progenitorDivisionRate);
         if (divisionRates == null || divisionRates.length != fates) {
@@ -118,15 +115,7 @@ public record TimeCourseGenerator(int cellsPerDay, double[] sampleDays, int foun
             requireRate("division-rates", r);
         }
         requireRate("death-rate", deathRate);
-        InvalidInputException.requirePositive("diffusion", diffusion);
-        if (!(noise >= 0) || Double.isInfinite(noise)) {
-            throw InvalidInputException.parameter("noise", noise, "must be a finite number >= 0");
-        }
-        InvalidInputException.requirePositive("time-step", timeStep);
-        if (timeStep > BranchingLandscape.MAX_TIME_STEP) {
-            throw InvalidInputException.parameter("time-step", timeStep,
-                    "must be <= " + BranchingLandscape.MAX_TIME_STEP + " for a stable Euler-Maruyama step");
-        }
+        BranchingLandscape.requireDynamics(diffusion, noise, timeStep);
         double fastest = Math.max(progenitorDivisionRate, Arrays.stream(divisionRates).max().orElse(0));
         if ((fastest + deathRate) * timeStep / TIME_PER_DAY > 0.5) {
             throw InvalidInputException.parameter("time-step", timeStep, "is too long for division/death rates up to "

@@ -21,6 +21,44 @@ public abstract class AbstractSymmetricKernel implements SymmetricKernel {
      */
     static final double LOG_BAND = 600;
 
+    /** The rows begin ≤ i &lt; end of one worker chunk of a batched product, added into acc[c] (length n each). */
+    @FunctionalInterface
+    interface ChunkRows {
+        void accumulate(int begin, int end, double[][] acc);
+    }
+
+    /**
+     * The frame of a batched product y_c = K x_c shared by the stored and online kernels, so that both sum in the same
+     * order (their float64 results are bitwise equal): rows are split by {@link PackedSymmetricMatrix#balancedBounds}
+     * into chunks of equal triangle area, chunk 0 accumulates into y (zeroed first), every other chunk into its own
+     * buffer, and the buffers are added to y in chunk order at the end. {@code rows} holds the inner loops.
+     */
+    final void multiplyByChunks(double[][] y, int count, Workers workers, ChunkRows rows) {
+        int n = size();
+        int[] bounds = PackedSymmetricMatrix.balancedBounds(n, workers.threads());
+        int chunks = bounds.length - 1;
+        double[][][] partial = new double[chunks][][];
+        workers.forEachChunk(chunks, chunk -> {
+            double[][] acc = chunk == 0 ? y : new double[count][n];
+            if (chunk == 0) {
+                for (int c = 0; c < count; c++) {
+                    Arrays.fill(y[c], 0, n, 0.0);
+                }
+            }
+            rows.accumulate(bounds[chunk], bounds[chunk + 1], acc);
+            partial[chunk] = acc;
+        });
+        for (int chunk = 1; chunk < chunks; chunk++) {
+            for (int c = 0; c < count; c++) {
+                double[] yc = y[c];
+                double[] pc = partial[chunk][c];
+                for (int j = 0; j < n; j++) {
+                    yc[j] += pc[j];
+                }
+            }
+        }
+    }
+
     /**
      * Exact to rounding for every non-zero entry (no term under- or overflows), at the price of one vector per band
      * of width {@link #LOG_BAND} that z spans, all streamed in a single batched product.

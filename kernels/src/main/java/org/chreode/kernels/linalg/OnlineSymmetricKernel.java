@@ -36,22 +36,12 @@ public final class OnlineSymmetricKernel extends AbstractSymmetricKernel {
 
     @Override
     public void multiply(double[][] x, double[][] y, int count, Workers workers) {
-        int[] bounds = PackedSymmetricMatrix.balancedBounds(n, workers.threads());
-        int chunks = bounds.length - 1;
-        double[][][] partial = new double[chunks][][];
-        workers.forEachChunk(chunks, chunk -> {
-            double[][] acc = chunk == 0 ? y : new double[count][n];
-            if (chunk == 0) {
-                for (int c = 0; c < count; c++) {
-                    java.util.Arrays.fill(y[c], 0, n, 0.0);
-                }
-            }
+        multiplyByChunks(y, count, workers, (begin, end, acc) -> {
             // rows i and i+1 back to back, as the packed layout holds them
             double[] tile = new double[2 * n + 1];
             double[] scratch = new double[n];
             double[] dots = new double[2];
-            int end = bounds[chunk + 1];
-            for (int i = bounds[chunk]; i < end; i++) {
+            for (int i = begin; i < end; i++) {
                 boolean pair = i + 1 < end;
                 filler.fill(i, scratch);
                 System.arraycopy(scratch, 0, tile, 0, i);
@@ -74,17 +64,7 @@ public final class OnlineSymmetricKernel extends AbstractSymmetricKernel {
                     i++;
                 }
             }
-            partial[chunk] = acc;
         });
-        for (int chunk = 1; chunk < chunks; chunk++) {
-            for (int c = 0; c < count; c++) {
-                double[] yc = y[c];
-                double[] pc = partial[chunk][c];
-                for (int j = 0; j < n; j++) {
-                    yc[j] += pc[j];
-                }
-            }
-        }
     }
 
     @Override

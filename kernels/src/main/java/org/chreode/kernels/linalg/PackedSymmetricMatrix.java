@@ -123,19 +123,9 @@ public final class PackedSymmetricMatrix extends AbstractSymmetricKernel {
      */
     @Override
     public void multiply(double[][] x, double[][] y, int count, Workers workers) {
-        int[] bounds = balancedBounds(n, workers.threads());
-        int chunks = bounds.length - 1;
-        double[][][] partial = new double[chunks][][];
-        workers.forEachChunk(chunks, chunk -> {
-            double[][] acc = chunk == 0 ? y : new double[count][n];
-            if (chunk == 0) {
-                for (int c = 0; c < count; c++) {
-                    java.util.Arrays.fill(y[c], 0, n, 0.0);
-                }
-            }
+        multiplyByChunks(y, count, workers, (begin, end, acc) -> {
             double[] dots = new double[2];
-            int end = bounds[chunk + 1];
-            for (int i = bounds[chunk]; i < end; i++) {
+            for (int i = begin; i < end; i++) {
                 int off = rowOffset[i];
                 boolean pair = i + 1 < end && rowBlock[i + 1] == rowBlock[i];
                 for (int c = 0; c < count; c++) {
@@ -158,17 +148,7 @@ public final class PackedSymmetricMatrix extends AbstractSymmetricKernel {
                     i++;
                 }
             }
-            partial[chunk] = acc;
         });
-        for (int chunk = 1; chunk < chunks; chunk++) {
-            for (int c = 0; c < count; c++) {
-                double[] yc = y[c];
-                double[] pc = partial[chunk][c];
-                for (int j = 0; j < n; j++) {
-                    yc[j] += pc[j];
-                }
-            }
-        }
     }
 
     /** Copies each stored row into a scratch row. */

@@ -10,6 +10,20 @@ import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.common.NumericalInstabilityException;
 import org.chreode.kernels.linalg.Workers;
 
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.exp;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.filled;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.frobeniusDistance;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.lambda;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.log;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.massMatched;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.maxAbs;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.mixWithProduct;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.randomCost;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.rankOneCorrection;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.relax;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.scaled;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.step;
+
 /**
  * FRLC — low-rank optimal transport by factor relaxation with a latent coupling (Halmos, Liu, Gold, Raphael,
  * NeurIPS 2024; spec {@code shared/specs/lowrank.md} §1–2).
@@ -318,13 +332,13 @@ public final class FrlcSolver {
                     new double[n], new double[rank], 0);
             double[][] logR = project(randomCost(rng, m, rank2, eps0), eps0, b, gR0, 1, 1, latentIterations,
                     new double[m], new double[rank2], 0);
-            double[][] q = stabilise(exp(logQ));
-            double[][] r = stabilise(exp(logR));
+            double[][] q = mixWithProduct(exp(logQ), INIT_KEEP, 1 - INIT_KEEP);
+            double[][] r = mixWithProduct(exp(logR), INIT_KEEP, 1 - INIT_KEEP);
             double[] gQ = FrlcResult.columnSums(q);
             double[] gR = FrlcResult.columnSums(r);
             double[][] logT = project(randomCost(rng, rank, rank2, eps0), eps0, gQ, massMatched(gR, gQ), 1, 1,
                     latentIterations, new double[rank], new double[rank2], 0);
-            double[][] t = stabilise(exp(logT));
+            double[][] t = mixWithProduct(exp(logT), INIT_KEEP, 1 - INIT_KEEP);
             logQ = log(q);
             logR = log(r);
             logT = log(t);
@@ -345,8 +359,8 @@ public final class FrlcSolver {
                 k++;
                 double[][] lambda = lambda(t, gQ, gR);
                 // ĈRΛᵀ = A((BᵀR)Λᵀ)/s and ĈᵀQΛ = B((AᵀQ)Λ)/s: the r × r products are taken on the k × r projections
-                double[][] gradQ = scaled(geo.leftTimes(timesTransposed(br, lambda), workers));   // n × r
-                double[][] gradR = scaled(geo.rightTimes(times(aq, lambda), workers));            // m × r₂
+                double[][] gradQ = scaled(geo.leftTimes(timesTransposed(br, lambda), workers), scale);   // n × r
+                double[][] gradR = scaled(geo.rightTimes(times(aq, lambda), workers), scale);            // m × r₂
                 rankOneCorrection(gradQ, q, gQ);
                 rankOneCorrection(gradR, r, gR);
                 double norm = Math.max(maxAbs(gradQ), maxAbs(gradR));
@@ -370,7 +384,7 @@ public final class FrlcSolver {
                 gR = FrlcResult.columnSums(newR);
                 double[][] newAq = geo.leftProject(newQ, workers);              // AᵀQ, also next gradient's
                 double[][] newBr = geo.rightProject(newR, workers);
-                double[][] gradT = scaled(LowRankGeometry.innerProduct(newAq, newBr));  // QᵀĈR
+                double[][] gradT = scaled(LowRankGeometry.innerProduct(newAq, newBr), scale);  // QᵀĈR
                 for (int z = 0; z < rank; z++) {
                     for (int l = 0; l < rank2; l++) {
                         gradT[z][l] /= gQ[z] * gR[l];
@@ -417,96 +431,12 @@ public final class FrlcSolver {
             double[] hist = history.stream().mapToDouble(Double::doubleValue).toArray();
             return new FrlcResult(q, r, t, cost, scale, a, b, status, k, hist, eps * scale);
         }
-
-        private double[][] scaled(double[][] x) {
-            double inv = 1 / scale;
-            for (double[] row : x) {
-                for (int c = 0; c < row.length; c++) {
-                    row[c] *= inv;
-                }
-            }
-            return x;
-        }
     }
 
     private static NumericalInstabilityException instability(String where, int iteration, double eps) {
         return new NumericalInstabilityException("FRLC met NaN or infinity in the " + where + " at iteration "
                 + iteration + " (step epsilon " + eps + " on the normalised cost); lower gamma or check the cost.",
                 iteration, eps);
-    }
-
-    private static double relax(double lambda, double eps) {
-        return lambda == Double.POSITIVE_INFINITY ? 1 : lambda / (lambda + eps);
-    }
-
-    /** G/ε with G = −U (random start: kernel exp(−U/ε)). */
-    private static double[][] randomCost(SplittableRandom rng, int rows, int cols, double eps) {
-        double[][] out = new double[rows][cols];
-        for (double[] row : out) {
-            for (int c = 0; c < cols; c++) {
-                row[c] = -rng.nextDouble() / eps;
-            }
-        }
-        return out;
-    }
-
-    /** X ← 0.1 X + 0.9 (X𝟙)(Xᵀ𝟙)ᵀ / ΣX. */
-    private static double[][] stabilise(double[][] x) {
-        double[] rows = new double[x.length];
-        double[] cols = FrlcResult.columnSums(x);
-        double total = 0;
-        for (int i = 0; i < x.length; i++) {
-            for (double v : x[i]) {
-                rows[i] += v;
-            }
-            total += rows[i];
-        }
-        for (int i = 0; i < x.length; i++) {
-            for (int c = 0; c < cols.length; c++) {
-                x[i][c] = INIT_KEEP * x[i][c] + (1 - INIT_KEEP) * rows[i] * cols[c] / total;
-            }
-        }
-        return x;
-    }
-
-    /** log X − ∇/ε (a new array). */
-    private static double[][] step(double[][] logX, double[][] grad, double eps) {
-        double[][] out = new double[logX.length][];
-        for (int i = 0; i < logX.length; i++) {
-            out[i] = new double[logX[i].length];
-            for (int c = 0; c < out[i].length; c++) {
-                out[i][c] = logX[i][c] - grad[i][c] / eps;
-            }
-        }
-        return out;
-    }
-
-    /** ∇ ← ∇ − 𝟙 wᵀ with w[k] = Σ_i X_ik ∇_ik / g[k]. */
-    private static void rankOneCorrection(double[][] grad, double[][] x, double[] g) {
-        double[] w = new double[g.length];
-        for (int i = 0; i < x.length; i++) {
-            for (int c = 0; c < g.length; c++) {
-                w[c] += x[i][c] * grad[i][c];
-            }
-        }
-        for (int c = 0; c < g.length; c++) {
-            w[c] /= g[c];
-        }
-        for (double[] row : grad) {
-            for (int c = 0; c < g.length; c++) {
-                row[c] -= w[c];
-            }
-        }
-    }
-
-    private static double[][] lambda(double[][] t, double[] gQ, double[] gR) {
-        double[][] out = new double[t.length][t[0].length];
-        for (int z = 0; z < t.length; z++) {
-            for (int l = 0; l < out[z].length; l++) {
-                out[z][l] = t[z][l] / (gQ[z] * gR[l]);
-            }
-        }
-        return out;
     }
 
     /** X Λᵀ for X ∈ ℝ^{p×r₂}, Λ ∈ ℝ^{r×r₂}. */
@@ -536,66 +466,5 @@ public final class FrlcSolver {
             }
         }
         return out;
-    }
-
-    private static double[] massMatched(double[] g, double[] reference) {
-        double factor = LowRankProblem.sum(reference) / LowRankProblem.sum(g);
-        double[] out = new double[g.length];
-        for (int i = 0; i < g.length; i++) {
-            out[i] = g[i] * factor;
-        }
-        return out;
-    }
-
-    private static double[] filled(int n, double value) {
-        double[] out = new double[n];
-        java.util.Arrays.fill(out, value);
-        return out;
-    }
-
-    private static double[][] exp(double[][] x) {
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = new double[x[i].length];
-            for (int c = 0; c < out[i].length; c++) {
-                out[i][c] = Math.exp(x[i][c]);
-            }
-        }
-        return out;
-    }
-
-    private static double[][] log(double[][] x) {
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = new double[x[i].length];
-            for (int c = 0; c < out[i].length; c++) {
-                out[i][c] = Math.log(x[i][c]);
-            }
-        }
-        return out;
-    }
-
-    private static double maxAbs(double[][] x) {
-        double m = 0;
-        for (double[] row : x) {
-            for (double v : row) {
-                if (Double.isNaN(v)) {
-                    return Double.NaN;
-                }
-                m = Math.max(m, Math.abs(v));
-            }
-        }
-        return m;
-    }
-
-    private static double frobeniusDistance(double[][] x, double[][] y) {
-        double s = 0;
-        for (int i = 0; i < x.length; i++) {
-            for (int c = 0; c < x[i].length; c++) {
-                double d = x[i][c] - y[i][c];
-                s += d * d;
-            }
-        }
-        return Math.sqrt(s);
     }
 }

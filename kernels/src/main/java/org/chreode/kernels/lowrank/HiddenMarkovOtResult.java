@@ -61,11 +61,7 @@ public final class HiddenMarkovOtResult {
     }
 
     private static double objectiveOf(double[] costs) {
-        double s = 0;
-        for (double c : costs) {
-            s += c;
-        }
-        return s;
+        return LowRankProblem.sum(costs);
     }
 
     /** Number of time points N. */

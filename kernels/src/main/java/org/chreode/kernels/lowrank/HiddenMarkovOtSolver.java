@@ -1,7 +1,6 @@
 package org.chreode.kernels.lowrank;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -9,6 +8,22 @@ import org.chreode.kernels.common.Convergence;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.common.NumericalInstabilityException;
+
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.exp;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.filled;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.frobeniusDistance;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.l1;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.l1Rows;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.lambda;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.log;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.massMatched;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.maxAbs;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.mixWithProduct;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.randomCost;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.rankOneCorrection;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.relax;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.scaled;
+import static org.chreode.kernels.lowrank.LatentCouplingSteps.step;
 
 /**
  * Hidden-Markov OT (HM-OT; Halmos, Gold, Liu, Raphael, bioRxiv 10.1101/2025.02.14.638351; spec
@@ -416,7 +431,7 @@ public final class HiddenMarkovOtSolver {
                     double[] g0 = fixedG[k] != null ? fixedG[k] : filled(ranks[k], 1.0 / ranks[k]);
                     double[][] init = FrlcSolver.project(randomCost(rng, a[k].length, ranks[k], eps0), eps0, a[k], g0,
                             1, 1, latentIterations, new double[a[k].length], new double[ranks[k]], 0);
-                    setFactor(k, mixWithProduct(exp(init)));
+                    setFactor(k, mixWithProduct(exp(init), 1 - INIT_PRODUCT_MIX, INIT_PRODUCT_MIX));
                 }
             }
             for (int p = lo; p < hi; p++) {
@@ -433,7 +448,7 @@ public final class HiddenMarkovOtSolver {
                 }
                 double[][] init = FrlcSolver.project(logInit, epsInit, g[p], target, 1, 1, latentIterations,
                         new double[ranks[p]], new double[ranks[p + 1]], 0);
-                t[p] = mixWithProduct(exp(init));
+                t[p] = mixWithProduct(exp(init), 1 - INIT_PRODUCT_MIX, INIT_PRODUCT_MIX);
                 logT[p] = log(t[p]);
             }
 
@@ -490,7 +505,7 @@ public final class HiddenMarkovOtSolver {
                     }
                 }
                 for (int p = lo; p < hi; p++) {
-                    double[][] gradT = scaled(geo[p].bilinear(q[p], q[p + 1]));
+                    double[][] gradT = scaled(geo[p].bilinear(q[p], q[p + 1]), scale);
                     for (int z = 0; z < ranks[p]; z++) {
                         for (int l = 0; l < ranks[p + 1]; l++) {
                             gradT[z][l] /= g[p][z] * g[p + 1][l];
@@ -574,21 +589,8 @@ public final class HiddenMarkovOtSolver {
                     }
                 }
             }
-            scaled(grad);
-            double[] w = new double[ranks[s]];
-            for (int i = 0; i < grad.length; i++) {
-                for (int z = 0; z < w.length; z++) {
-                    w[z] += q[s][i][z] * grad[i][z];
-                }
-            }
-            for (int z = 0; z < w.length; z++) {
-                w[z] /= g[s][z];
-            }
-            for (double[] row : grad) {
-                for (int z = 0; z < w.length; z++) {
-                    row[z] -= w[z];
-                }
-            }
+            scaled(grad, scale);
+            rankOneCorrection(grad, q[s], g[s]);
             return grad;
         }
 
@@ -607,163 +609,11 @@ public final class HiddenMarkovOtSolver {
             }
             return cost;
         }
-
-        private double[][] scaled(double[][] x) {
-            double inv = 1 / scale;
-            for (double[] row : x) {
-                for (int c = 0; c < row.length; c++) {
-                    row[c] *= inv;
-                }
-            }
-            return x;
-        }
     }
 
     private static NumericalInstabilityException instability(String stage, String where, int iteration, double eps) {
         return new NumericalInstabilityException("HM-OT met NaN or infinity in the " + where + " of stage '" + stage
                 + "' at iteration " + iteration + " (step epsilon " + eps + " on the normalised cost); lower gamma"
                 + " or check the features.", iteration, eps);
-    }
-
-    private static double relax(double lambda, double eps) {
-        return lambda == Double.POSITIVE_INFINITY ? 1 : lambda / (lambda + eps);
-    }
-
-    /** −U/ε with U uniform on [0, 1): the log-kernel of a random Sinkhorn start. */
-    private static double[][] randomCost(SplittableRandom rng, int rows, int cols, double eps) {
-        double[][] out = new double[rows][cols];
-        for (double[] row : out) {
-            for (int c = 0; c < cols; c++) {
-                row[c] = -rng.nextDouble() / eps;
-            }
-        }
-        return out;
-    }
-
-    /** X ← (1 − μ) X + μ (X𝟙)(Xᵀ𝟙)ᵀ / ΣX (marginals unchanged, every entry &gt; 0). */
-    private static double[][] mixWithProduct(double[][] x) {
-        double[] rows = new double[x.length];
-        double[] cols = FrlcResult.columnSums(x);
-        double total = 0;
-        for (int i = 0; i < x.length; i++) {
-            for (double v : x[i]) {
-                rows[i] += v;
-            }
-            total += rows[i];
-        }
-        for (int i = 0; i < x.length; i++) {
-            for (int c = 0; c < cols.length; c++) {
-                x[i][c] = (1 - INIT_PRODUCT_MIX) * x[i][c] + INIT_PRODUCT_MIX * rows[i] * cols[c] / total;
-            }
-        }
-        return x;
-    }
-
-    /** log X − ∇/ε (a new array). */
-    private static double[][] step(double[][] logX, double[][] grad, double eps) {
-        double[][] out = new double[logX.length][];
-        for (int i = 0; i < logX.length; i++) {
-            out[i] = new double[logX[i].length];
-            for (int c = 0; c < out[i].length; c++) {
-                out[i][c] = logX[i][c] - grad[i][c] / eps;
-            }
-        }
-        return out;
-    }
-
-    private static double[][] lambda(double[][] t, double[] gLeft, double[] gRight) {
-        double[][] out = new double[t.length][t[0].length];
-        for (int z = 0; z < t.length; z++) {
-            for (int l = 0; l < out[z].length; l++) {
-                out[z][l] = t[z][l] / (gLeft[z] * gRight[l]);
-            }
-        }
-        return out;
-    }
-
-    private static double[] massMatched(double[] g, double[] reference) {
-        double factor = sum(reference) / sum(g);
-        double[] out = new double[g.length];
-        for (int i = 0; i < g.length; i++) {
-            out[i] = g[i] * factor;
-        }
-        return out;
-    }
-
-    private static double sum(double[] x) {
-        double s = 0;
-        for (double v : x) {
-            s += v;
-        }
-        return s;
-    }
-
-    private static double[] filled(int n, double value) {
-        double[] out = new double[n];
-        Arrays.fill(out, value);
-        return out;
-    }
-
-    private static double[][] exp(double[][] x) {
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = new double[x[i].length];
-            for (int c = 0; c < out[i].length; c++) {
-                out[i][c] = Math.exp(x[i][c]);
-            }
-        }
-        return out;
-    }
-
-    private static double[][] log(double[][] x) {
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = new double[x[i].length];
-            for (int c = 0; c < out[i].length; c++) {
-                out[i][c] = Math.log(x[i][c]);
-            }
-        }
-        return out;
-    }
-
-    private static double maxAbs(double[][] x) {
-        double m = 0;
-        for (double[] row : x) {
-            for (double v : row) {
-                if (Double.isNaN(v)) {
-                    return Double.NaN;
-                }
-                m = Math.max(m, Math.abs(v));
-            }
-        }
-        return m;
-    }
-
-    private static double frobeniusDistance(double[][] x, double[][] y) {
-        double s = 0;
-        for (int i = 0; i < x.length; i++) {
-            for (int c = 0; c < x[i].length; c++) {
-                double d = x[i][c] - y[i][c];
-                s += d * d;
-            }
-        }
-        return Math.sqrt(s);
-    }
-
-    /** Σ_i |(X𝟙)_i − target_i|. */
-    private static double l1Rows(double[][] x, double[] target) {
-        double e = 0;
-        for (int i = 0; i < x.length; i++) {
-            e += Math.abs(sum(x[i]) - target[i]);
-        }
-        return e;
-    }
-
-    private static double l1(double[] x, double[] y) {
-        double e = 0;
-        for (int i = 0; i < x.length; i++) {
-            e += Math.abs(x[i] - y[i]);
-        }
-        return e;
     }
 }

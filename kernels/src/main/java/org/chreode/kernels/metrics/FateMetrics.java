@@ -59,12 +59,7 @@ public final class FateMetrics {
      * @return a value in [−1, 1]; NaN when fewer than two rows remain or either side is constant
      */
     public static double spearman(double[] a, double[] b, int[] rows) {
-        if (a.length != b.length) {
-            throw new InvalidInputException("Cannot correlate arrays of different lengths: " + a.length + " and "
-                    + b.length + ".");
-        }
-        int[] r = Arrays.stream(select(rows, a.length))
-                .filter(i -> !Double.isNaN(a[i]) && !Double.isNaN(b[i])).toArray();
+        int[] r = pairedRows(a, b, rows);
         if (r.length < 2) {
             return Double.NaN;
         }
@@ -77,12 +72,7 @@ public final class FateMetrics {
      * @return a value in [−1, 1]; NaN when fewer than two rows remain or either side is constant
      */
     public static double pearson(double[] a, double[] b, int[] rows) {
-        if (a.length != b.length) {
-            throw new InvalidInputException("Cannot correlate arrays of different lengths: " + a.length + " and "
-                    + b.length + ".");
-        }
-        int[] r = Arrays.stream(select(rows, a.length))
-                .filter(i -> !Double.isNaN(a[i]) && !Double.isNaN(b[i])).toArray();
+        int[] r = pairedRows(a, b, rows);
         if (r.length < 2) {
             return Double.NaN;
         }
@@ -145,6 +135,16 @@ public final class FateMetrics {
             }
         }
         return p.length;
+    }
+
+    /** The selected rows where neither a nor b is NaN; a and b must have the same length. */
+    private static int[] pairedRows(double[] a, double[] b, int[] rows) {
+        if (a.length != b.length) {
+            throw new InvalidInputException("Cannot correlate arrays of different lengths: " + a.length + " and "
+                    + b.length + ".");
+        }
+        return Arrays.stream(select(rows, a.length))
+                .filter(i -> !Double.isNaN(a[i]) && !Double.isNaN(b[i])).toArray();
     }
 
     private static int[] select(int[] rows, int n) {

@@ -25,13 +25,7 @@ class HiddenMarkovOtSolverTest {
     private static double[][][] clouds() {
         double[][][] out = new double[3][][];
         for (int t = 0; t < 3; t++) {
-            SharedData.Table table = SharedData.csv(SharedData.data("raphael_lowrank/branching3_t" + t + ".csv"));
-            double[] x = table.doubles("x");
-            double[] y = table.doubles("y");
-            out[t] = new double[x.length][];
-            for (int i = 0; i < x.length; i++) {
-                out[t][i] = new double[] {x[i], y[i]};
-            }
+            out[t] = SharedData.points2d("raphael_lowrank/branching3_t" + t + ".csv");
         }
         return out;
     }
@@ -51,6 +45,15 @@ class HiddenMarkovOtSolverTest {
             g[z] += 1.0 / labels.length;
         }
         return g;
+    }
+
+    /** The unsupervised problem with every time point's proportions fixed to the true type fractions. */
+    private static HiddenMarkovOtProblem withTrueProportions(int[][] truth) {
+        double[][] proportions = new double[3][];
+        for (int t = 0; t < 3; t++) {
+            proportions[t] = fractions(truth[t], RANKS[t]);
+        }
+        return HiddenMarkovOtProblem.unsupervised(clouds(), RANKS).withProportions(proportions);
     }
 
     /** Type coupling of the truth's labels, matched to the latent types by the best column permutation. */
@@ -88,12 +91,7 @@ class HiddenMarkovOtSolverTest {
     @Test
     void fixedProportionsRecoverTheLatentTypesAndTheirTransitions() {
         int[][] truth = celltypes();
-        double[][] proportions = new double[3][];
-        for (int t = 0; t < 3; t++) {
-            proportions[t] = fractions(truth[t], RANKS[t]);
-        }
-        HiddenMarkovOtProblem problem = HiddenMarkovOtProblem.unsupervised(clouds(), RANKS)
-                .withProportions(proportions);
+        HiddenMarkovOtProblem problem = withTrueProportions(truth);
         HiddenMarkovOtResult res = new HiddenMarkovOtSolver().solve(problem);
         for (int t = 0; t < 3; t++) {
             double ami = ClusteringMetrics.adjustedMutualInformation(truth[t], res.labels(t));
@@ -125,12 +123,7 @@ class HiddenMarkovOtSolverTest {
     @Test
     void restartsKeepTheLowestObjective() {
         int[][] truth = celltypes();
-        double[][] proportions = new double[3][];
-        for (int t = 0; t < 3; t++) {
-            proportions[t] = fractions(truth[t], RANKS[t]);
-        }
-        HiddenMarkovOtProblem problem = HiddenMarkovOtProblem.unsupervised(clouds(), RANKS)
-                .withProportions(proportions);
+        HiddenMarkovOtProblem problem = withTrueProportions(truth);
         // seed 1 alone ends in a local optimum on this toy; seeds 1..3 include a start (3) that finds the truth
         HiddenMarkovOtResult single = new HiddenMarkovOtSolver().withSeed(1).withRestarts(1).solve(problem);
         HiddenMarkovOtResult best = new HiddenMarkovOtSolver().withSeed(1).withRestarts(3).solve(problem);

@@ -11,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -19,8 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.chreode.kernels.SharedData;
 import org.junit.jupiter.api.Test;
@@ -31,24 +28,6 @@ import org.junit.jupiter.api.Test;
  * {@link HierarchicalRefinementSolver#solve}.
  */
 class HierarchicalRefinementPlanTest {
-
-    private static double[][] points(String file) {
-        SharedData.Table t = SharedData.csv(SharedData.data("raphael_lowrank/" + file));
-        double[] xs = t.doubles("x");
-        double[] ys = t.doubles("y");
-        double[][] out = new double[xs.length][];
-        for (int i = 0; i < xs.length; i++) {
-            out[i] = new double[] {xs[i], ys[i]};
-        }
-        return out;
-    }
-
-    private static double exactMean1024() throws IOException {
-        String json = Files.readString(SharedData.data("raphael_lowrank/gauss8_to_moons_n1024_exact.json"));
-        Matcher mt = Pattern.compile("\"exact_primal_cost_mean\"\\s*:\\s*([0-9.eE+-]+)").matcher(json);
-        assertTrue(mt.find());
-        return Double.parseDouble(mt.group(1));
-    }
 
     @SuppressWarnings("unchecked")
     private static <T> T roundTrip(T value) {
@@ -126,16 +105,16 @@ class HierarchicalRefinementPlanTest {
 
     /** Defaults, schedule [8, 128]: one FRLC block then 8 exact blocks. */
     @Test
-    void levelByLevelEqualsSolveOnGauss8ToMoons1024() throws IOException {
-        double[][] x = points("gauss8_to_moons_n1024_X.csv");
-        double[][] y = points("gauss8_to_moons_n1024_Y.csv");
+    void levelByLevelEqualsSolveOnGauss8ToMoons1024() {
+        double[][] x = SharedData.gauss8ToMoons(1024, 'X');
+        double[][] y = SharedData.gauss8ToMoons(1024, 'Y');
         HierarchicalRefinementSolver solver = new HierarchicalRefinementSolver();
         LowRankGeometry geometry = LowRankGeometry.squaredEuclidean(x, y);
         HierarchicalRefinementResult solved = solver.solve(geometry);
         HierarchicalRefinementResult stepped = levelByLevel(solver.plan(1024, 1024), geometry);
         assertSameResult(solved, stepped);
         assertArrayEquals(new int[] {1, 8}, solved.blocksPerLevel());
-        double ratio = bijectionMean(x, y, stepped) / exactMean1024();
+        double ratio = bijectionMean(x, y, stepped) / SharedData.gauss8ToMoonsExactMean(1024);
         System.out.printf("HiRef level by level n=1024 %s: ratio to exact %.4f%n",
                 Arrays.toString(solved.schedule().ranks()), ratio);
         assertTrue(ratio >= 1 - 1e-9 && ratio <= 1.02, "ratio " + ratio);
@@ -146,9 +125,9 @@ class HierarchicalRefinementPlanTest {
      * sibling blocks get distinct seeds and that every point appears in exactly one block per level.
      */
     @Test
-    void twoLevelScheduleIsOrderIndependent() throws IOException {
-        double[][] x = points("gauss8_to_moons_n1024_X.csv");
-        double[][] y = points("gauss8_to_moons_n1024_Y.csv");
+    void twoLevelScheduleIsOrderIndependent() {
+        double[][] x = SharedData.gauss8ToMoons(1024, 'X');
+        double[][] y = SharedData.gauss8ToMoons(1024, 'Y');
         HierarchicalRefinementSolver solver = new HierarchicalRefinementSolver().withSchedule(6, 32, 8)
                 .withFrlc(FrlcSolver.DEFAULT_GAMMA, 10, 15).withSeed(5);
         LowRankGeometry geometry = LowRankGeometry.squaredEuclidean(x, y);
@@ -175,7 +154,7 @@ class HierarchicalRefinementPlanTest {
         }
         assertEquals(1024, sources.size());
         assertNotEquals(solver.withSeed(6).solve(geometry).totalCost(), solved.totalCost());
-        double ratio = bijectionMean(x, y, solved) / exactMean1024();
+        double ratio = bijectionMean(x, y, solved) / SharedData.gauss8ToMoonsExactMean(1024);
         System.out.printf("HiRef level by level n=1024 %s: ratio to exact %.4f, blocks %s%n",
                 Arrays.toString(solved.schedule().ranks()), ratio, Arrays.toString(solved.blocksPerLevel()));
         assertTrue(ratio >= 1 - 1e-9 && ratio <= 1.05, "ratio " + ratio);

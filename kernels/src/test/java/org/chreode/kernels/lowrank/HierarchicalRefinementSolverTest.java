@@ -5,36 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.chreode.kernels.SharedData;
 import org.chreode.kernels.common.InvalidInputException;
 import org.junit.jupiter.api.Test;
 
 class HierarchicalRefinementSolverTest {
-
-    private static double[][] points(String file) {
-        SharedData.Table t = SharedData.csv(SharedData.data("raphael_lowrank/" + file));
-        double[] xs = t.doubles("x");
-        double[] ys = t.doubles("y");
-        double[][] out = new double[xs.length][];
-        for (int i = 0; i < xs.length; i++) {
-            out[i] = new double[] {xs[i], ys[i]};
-        }
-        return out;
-    }
-
-    private static double exactMean(int n) throws IOException {
-        String json = Files.readString(SharedData.data("raphael_lowrank/gauss8_to_moons_n" + n + "_exact.json"));
-        Matcher mt = Pattern.compile("\"exact_primal_cost_mean\"\\s*:\\s*([0-9.eE+-]+)").matcher(json);
-        assertTrue(mt.find());
-        return Double.parseDouble(mt.group(1));
-    }
 
     private static double sqDist(double[] p, double[] q) {
         double s = 0;
@@ -63,10 +41,10 @@ class HierarchicalRefinementSolverTest {
         return mean;
     }
 
-    private static double gauss8(int n, HierarchicalRefinementSolver solver, double bound) throws IOException {
-        double[][] x = points("gauss8_to_moons_n" + n + "_X.csv");
-        double[][] y = points("gauss8_to_moons_n" + n + "_Y.csv");
-        double exact = exactMean(n);
+    private static double gauss8(int n, HierarchicalRefinementSolver solver, double bound) {
+        double[][] x = SharedData.gauss8ToMoons(n, 'X');
+        double[][] y = SharedData.gauss8ToMoons(n, 'Y');
+        double exact = SharedData.gauss8ToMoonsExactMean(n);
         long start = System.nanoTime();
         HierarchicalRefinementResult res = solver.solve(x, y);
         double seconds = (System.nanoTime() - start) * 1e-9;
@@ -82,13 +60,13 @@ class HierarchicalRefinementSolverTest {
 
     /** Default settings, schedule [8, 128]: measured 1.0029 (exact assignment in the 8 base blocks of 128). */
     @Test
-    void gauss8ToMoons1024IsABijectionWithin2PercentOfExact() throws IOException {
+    void gauss8ToMoons1024IsABijectionWithin2PercentOfExact() {
         gauss8(1024, new HierarchicalRefinementSolver(), 1.02);
     }
 
     /** Schedule [16, 256] (base blocks of 256), FRLC 10–15 iterations: measured 1.0107 in about 12 s. */
     @Test
-    void gauss8ToMoons4096IsABijectionWithin2PercentOfExact() throws IOException {
+    void gauss8ToMoons4096IsABijectionWithin2PercentOfExact() {
         gauss8(4096, new HierarchicalRefinementSolver().withSchedule(6, 512, 16).withFrlc(FrlcSolver.DEFAULT_GAMMA, 10,
                 15), 1.02);
     }

@@ -3,7 +3,6 @@ package org.chreode.jobs.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.chreode.jobs.SparkSessions;
 import org.chreode.jobs.hmot.HmotJob;
 import org.chreode.jobs.temporal.TemporalTableReader;
 import org.chreode.kernels.common.InvalidInputException;
@@ -115,18 +114,10 @@ public final class HmotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            HmotJob.Request request = request();
-            HmotJob.Report report = SparkSessions.withSession("chreode hmot", run.master,
-                    spark -> HmotJob.run(spark, request));
-            spec.commandLine().getOut().println("chreode hmot: wrote " + report.output() + " ("
-                    + report.solution().labels().length + " time points, objective "
-                    + report.solution().objective() + ")");
-            spec.commandLine().getOut().flush();
-            return 0;
-        } catch (Exception e) {
-            return ChreodeCli.reportError(spec.commandLine(), e, run.debug);
-        }
+        return run.execute(spec.commandLine(), "chreode hmot", this::request, HmotJob::run,
+                (request, report) -> "chreode hmot: wrote " + report.output() + " ("
+                        + report.solution().labels().length + " time points, objective "
+                        + report.solution().objective() + ")");
     }
 
     /** The request these options describe; bad values fail with {@link InvalidInputException}. */

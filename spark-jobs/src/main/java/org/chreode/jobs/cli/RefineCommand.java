@@ -2,7 +2,6 @@ package org.chreode.jobs.cli;
 
 import java.util.concurrent.Callable;
 
-import org.chreode.jobs.SparkSessions;
 import org.chreode.jobs.io.SnapshotColumns;
 import org.chreode.jobs.refine.RefineJob;
 
@@ -67,17 +66,9 @@ public final class RefineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            RefineJob.Request request = request();
-            RefineJob.Report report = SparkSessions.withSession("chreode refine", run.master,
-                    spark -> RefineJob.run(spark, request));
-            spec.commandLine().getOut().println("chreode refine: wrote " + report.output() + " (" + request.params()
-                    .mode().label() + ", primal cost " + report.run().get("primal_cost") + ")");
-            spec.commandLine().getOut().flush();
-            return 0;
-        } catch (Exception e) {
-            return ChreodeCli.reportError(spec.commandLine(), e, run.debug);
-        }
+        return run.execute(spec.commandLine(), "chreode refine", this::request, RefineJob::run,
+                (request, report) -> "chreode refine: wrote " + report.output() + " ("
+                        + request.params().mode().label() + ", primal cost " + report.run().get("primal_cost") + ")");
     }
 
     /** The request these options describe; bad values fail with InvalidInputException. */

@@ -2,7 +2,6 @@ package org.chreode.jobs.cli;
 
 import java.util.concurrent.Callable;
 
-import org.chreode.jobs.SparkSessions;
 import org.chreode.jobs.io.SnapshotColumns;
 import org.chreode.jobs.snapshot.PartitionedSnapshotJob;
 import org.chreode.jobs.snapshot.SnapshotJob;
@@ -85,21 +84,17 @@ public final class SnapshotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            SnapshotJob.Request request = new SnapshotJob.Request(input, output, run.overwrite, columns(), settings(),
-                    RunOptions.commandLine(spec.commandLine()));
-            SnapshotJob.Report report = SparkSessions.withSession("chreode snapshot", run.master,
-                    spark -> PartitionedSnapshotJob.runAuto(spark, request, partitionSize, rounds, partitionSeed,
-                            transitionsPerCell));
-            SnapshotResult r = report.result();
-            spec.commandLine().getOut().println("chreode snapshot: wrote " + report.output() + " (" + r.cellCount()
-                    + " cells, fates: " + String.join(", ", r.fateLabels()) + (r.hasOutlierFate() ? ", unknown" : "")
-                    + ")");
-            spec.commandLine().getOut().flush();
-            return 0;
-        } catch (Exception e) {
-            return ChreodeCli.reportError(spec.commandLine(), e, run.debug);
-        }
+        return run.execute(spec.commandLine(), "chreode snapshot",
+                () -> new SnapshotJob.Request(input, output, run.overwrite, columns(), settings(),
+                        RunOptions.commandLine(spec.commandLine())),
+                (spark, request) -> PartitionedSnapshotJob.runAuto(spark, request, partitionSize, rounds,
+                        partitionSeed, transitionsPerCell),
+                (request, report) -> summary(report.output(), report.result()));
+    }
+
+    private static String summary(String output, SnapshotResult r) {
+        return "chreode snapshot: wrote " + output + " (" + r.cellCount() + " cells, fates: "
+                + String.join(", ", r.fateLabels()) + (r.hasOutlierFate() ? ", unknown" : "") + ")";
     }
 
     /** The column selection these options describe. */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,9 +16,6 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,13 +54,7 @@ class RefineStandaloneClusterTest extends SparkTestBase {
 
     @BeforeAll
     static void startClusterAndRunLocally() throws Exception {
-        CompletableFuture<StandaloneCluster> starting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StandaloneCluster.start(2, "1g");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<StandaloneCluster> starting = StandaloneCluster.startInBackground(2, "1g");
         try {
             writeInputs();
             Path out = dir.resolve("local-out");
@@ -79,7 +69,7 @@ class RefineStandaloneClusterTest extends SparkTestBase {
             localPairs = Files.readAllLines(out.resolve(RefineJob.PAIRS_CSV));
             localRun = new ObjectMapper().readTree(out.resolve("run.json").toFile());
         } finally {
-            cluster = await(starting, StandaloneCluster.START_TIMEOUT.plusSeconds(30));
+            cluster = StandaloneCluster.await(starting, StandaloneCluster.START_TIMEOUT.plusSeconds(30));
         }
     }
 
@@ -157,15 +147,5 @@ class RefineStandaloneClusterTest extends SparkTestBase {
                 () -> "no '" + levelTwo + "' line in the driver log:\n" + StandaloneCluster.tail(log, 80));
         System.out.println("refine on the standalone cluster: level seconds " + run.get("level_seconds")
                 + ", local " + localRun.get("level_seconds"));
-    }
-
-    private static <T> T await(CompletableFuture<T> future, Duration timeout) throws Exception {
-        try {
-            return future.get(timeout.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        } catch (TimeoutException e) {
-            throw new AssertionError("no result within " + timeout.toSeconds() + " s", e);
-        }
     }
 }

@@ -21,7 +21,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -91,6 +94,34 @@ public final class StandaloneCluster implements AutoCloseable {
     public static StandaloneCluster start(int workerCount, String workerMemory) throws IOException {
         return start(Files.createTempDirectory("chreode-cluster-"), !Boolean.getBoolean("chreode.cluster.keep"),
                 workerCount, workerMemory);
+    }
+
+    /**
+     * {@link #start(int, String)} on another thread, so that a test computes its local reference while the cluster
+     * starts; collect it with {@link #await}.
+     */
+    public static CompletableFuture<StandaloneCluster> startInBackground(int workerCount, String workerMemory) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return start(workerCount, workerMemory);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /**
+     * The future's value within {@code timeout}: a failure rethrows its cause, a timeout fails the test with an
+     * {@link AssertionError} naming the limit.
+     */
+    public static <T> T await(CompletableFuture<T> future, Duration timeout) throws Exception {
+        try {
+            return future.get(timeout.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        } catch (TimeoutException e) {
+            throw new AssertionError("no result within " + timeout.toSeconds() + " s", e);
+        }
     }
 
     private static StandaloneCluster start(Path dir, boolean ownsDir, int workerCount, String workerMemory)

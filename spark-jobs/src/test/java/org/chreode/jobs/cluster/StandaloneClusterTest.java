@@ -14,11 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -62,17 +59,11 @@ class StandaloneClusterTest extends SparkTestBase {
 
     @BeforeAll
     static void startClusterAndRuns() throws Exception {
-        CompletableFuture<StandaloneCluster> starting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StandaloneCluster.start(2, "1g");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<StandaloneCluster> starting = StandaloneCluster.startInBackground(2, "1g");
         try {
             localCells = cells(runLocally(dir.resolve("local-out")));
         } finally {
-            cluster = await(starting, StandaloneCluster.START_TIMEOUT.plusSeconds(30));
+            cluster = StandaloneCluster.await(starting, StandaloneCluster.START_TIMEOUT.plusSeconds(30));
         }
         runs = Executors.newFixedThreadPool(3);
         plain = CompletableFuture.supplyAsync(() -> submit("cluster-out", EXECUTOR_OPTS), runs);
@@ -195,23 +186,13 @@ class StandaloneClusterTest extends SparkTestBase {
 
     private static void assertRun(CompletableFuture<Integer> run, String name) throws Exception {
         Path log = dir.resolve(name + ".log");
-        int exit = await(run, RUN_TIMEOUT.plusSeconds(30));
+        int exit = StandaloneCluster.await(run, RUN_TIMEOUT.plusSeconds(30));
         assertEquals(0, exit, () -> StandaloneCluster.tail(log, 80) + "\n" + cluster.logTails());
         Path out = dir.resolve(name);
         JsonNode run2 = new ObjectMapper().readTree(out.resolve("run.json").toFile());
         assertEquals(cluster.masterUrl(), run2.get("spark").get("master").asText());
         assertTrue(run2.get("spark").get("app_id").asText().startsWith("app-"), run2.get("spark").toString());
         assertSameCells(localCells, cells(out));
-    }
-
-    private static <T> T await(CompletableFuture<T> future, Duration timeout) throws Exception {
-        try {
-            return future.get(timeout.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        } catch (TimeoutException e) {
-            throw new AssertionError("no result within " + timeout.toSeconds() + " s", e);
-        }
     }
 
     private static List<String[]> cells(Path out) throws IOException {

@@ -37,21 +37,10 @@ class DistributedRefinementTest extends SparkTestBase {
     private static double[][] y;
     private static HierarchicalRefinementResult singleNode;
 
-    private static double[][] points(String file) {
-        SharedData.Table t = SharedData.csv(SharedData.data("raphael_lowrank/" + file));
-        double[] xs = t.doubles("x");
-        double[] ys = t.doubles("y");
-        double[][] out = new double[xs.length][];
-        for (int i = 0; i < xs.length; i++) {
-            out[i] = new double[] {xs[i], ys[i]};
-        }
-        return out;
-    }
-
     @BeforeAll
     static void solveOnOneNode() {
-        x = points("gauss8_to_moons_n1024_X.csv");
-        y = points("gauss8_to_moons_n1024_Y.csv");
+        x = SharedData.gauss8ToMoons(1024, 'X');
+        y = SharedData.gauss8ToMoons(1024, 'Y');
         singleNode = SOLVER.solve(x, y);
         assertArrayEquals(new int[] {8, 8, 16}, singleNode.schedule().ranks());
     }
