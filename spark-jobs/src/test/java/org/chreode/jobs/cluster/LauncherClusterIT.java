@@ -63,24 +63,8 @@ class LauncherClusterIT {
         JsonNode spark = new ObjectMapper().readTree(onCluster.resolve("run.json").toFile()).get("spark");
         assertEquals(cluster.masterUrl(), spark.get("master").asText());
         assertTrue(spark.get("app_id").asText().startsWith("app-"), spark.toString());
-        List<String[]> expected = cells(local);
-        List<String[]> actual = cells(onCluster);
-        assertEquals(106, expected.size(), "header + 105 cells");
-        assertEquals(expected.size(), actual.size());
-        assertEquals(List.of(expected.get(0)), List.of(actual.get(0)));
-        for (int i = 1; i < expected.size(); i++) {
-            String[] e = expected.get(i);
-            String[] a = actual.get(i);
-            assertEquals(e.length, a.length);
-            for (int c = 0; c < e.length; c++) {
-                String where = expected.get(0)[c] + " of " + e[0];
-                if (c < 2 || e[c].isEmpty()) {
-                    assertEquals(e[c], a[c], where);
-                } else {
-                    assertEquals(Double.parseDouble(e[c]), Double.parseDouble(a[c]), 1e-12, where);
-                }
-            }
-        }
+        StandaloneClusterTest.assertSameCells(StandaloneClusterTest.cells(local),
+                StandaloneClusterTest.cells(onCluster));
     }
 
     /** Runs {@code submit/chreode snapshot} with the extra arguments; the output is {@code dir/<name>}. */
@@ -95,9 +79,5 @@ class LauncherClusterIT {
         int exit = cluster.runCommand(log, RUN_TIMEOUT, command, LAUNCHER_ENV);
         assertEquals(0, exit, () -> StandaloneCluster.tail(log, 80) + "\n" + cluster.logTails());
         return out;
-    }
-
-    private static List<String[]> cells(Path out) throws IOException {
-        return Files.readAllLines(out.resolve("cells.csv")).stream().map(l -> l.split(",", -1)).toList();
     }
 }

@@ -24,7 +24,6 @@ import org.chreode.jobs.cli.ChreodeCli;
 import org.chreode.jobs.snapshot.SnapshotJob;
 import org.chreode.kernels.SharedData;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,12 +32,12 @@ import picocli.CommandLine;
 /**
  * The snapshot command on a real standalone cluster (a master and two 1-core workers, each its own JVM; see
  * {@link StandaloneCluster}): submitted through SparkSubmit its outputs equal a local-mode run, also when the solve
- * task's first attempt fails on its executor; and {@code submit/chreode --master spark://...} works when the project
- * is packaged (skipped otherwise).
+ * task's first attempt fails on its executor. ({@code submit/chreode --master spark://...} needs the packaged build:
+ * {@link LauncherClusterIT}, run by {@code mvn verify}.)
  *
  * <p>To keep the wall time down on a small machine, the cluster starts while the local reference run computes, and
  * the cluster runs are launched together in {@link #startClusterAndRuns()} (one core each: {@code spark.cores.max=1},
- * so two run side by side and the third queues); each test awaits its own run.
+ * so the two run side by side); each test awaits its own run.
  */
 class StandaloneClusterTest extends SparkTestBase {
 
@@ -55,7 +54,6 @@ class StandaloneClusterTest extends SparkTestBase {
     private static ExecutorService runs;
     private static CompletableFuture<Integer> plain;
     private static CompletableFuture<Integer> retried;
-    private static CompletableFuture<Integer> launched;
 
     @BeforeAll
     static void startClusterAndRuns() throws Exception {
@@ -69,9 +67,6 @@ class StandaloneClusterTest extends SparkTestBase {
         plain = CompletableFuture.supplyAsync(() -> submit("cluster-out", EXECUTOR_OPTS), runs);
         retried = CompletableFuture.supplyAsync(() -> submit("retry-out",
                 EXECUTOR_OPTS + " -D" + SnapshotJob.FAIL_FIRST_ATTEMPT + "=true"), runs);
-        if (launcherReady() == null) {
-            launched = CompletableFuture.supplyAsync(StandaloneClusterTest::launch, runs);
-        }
     }
 
     @AfterAll
@@ -95,14 +90,6 @@ class StandaloneClusterTest extends SparkTestBase {
         Path log = dir.resolve("retry-out.log");
         assertTrue(Files.readString(log).contains("failing the first attempt of the solve task on purpose"),
                 () -> "no failed first attempt in the driver log:\n" + StandaloneCluster.tail(log, 80));
-    }
-
-    @Test
-    void launcherRunsOnTheCluster() throws Exception {
-        String missing = launcherReady();
-        Assumptions.assumeTrue(missing == null, () -> "skipped: submit/chreode needs a packaged build (missing: "
-                + missing + "); run mvn -B -DskipTests package first");
-        assertRun(launched, "launcher-out");
     }
 
     private static Path runLocally(Path out) {
@@ -135,55 +122,6 @@ class StandaloneClusterTest extends SparkTestBase {
         }
     }
 
-    private static Path root() {
-        return Path.of("").toAbsolutePath().getParent();
-    }
-
-    /** null when submit/chreode can run (launcher-classpath.txt and the cluster jar built), else what is missing. */
-    private static String launcherReady() throws IOException {
-        Path cp = root().resolve("spark-jobs/target/launcher-classpath.txt");
-        if (!Files.isRegularFile(cp)) {
-            return cp.toString();
-        }
-        Path clusterJar;
-        try (var jars = Files.list(root().resolve("spark-jobs/target"))) {
-            clusterJar = jars.filter(p -> p.getFileName().toString().endsWith("-cluster.jar")).findFirst()
-                    .orElse(null);
-        }
-        if (clusterJar == null) {
-            return "spark-jobs/target/*-cluster.jar";
-        }
-        // A jar older than the compiled classes would run stale code: treat it as missing.
-        var built = Files.getLastModifiedTime(clusterJar);
-        try (var classes = Files.walk(root().resolve("spark-jobs/target/classes"))) {
-            if (classes.anyMatch(p -> {
-                try {
-                    return Files.isRegularFile(p) && Files.getLastModifiedTime(p).compareTo(built) > 0;
-                } catch (IOException e) {
-                    return true;
-                }
-            })) {
-                return "an up-to-date " + clusterJar.getFileName() + " (older than target/classes)";
-            }
-        }
-        return null;
-    }
-
-    /** {@code submit/chreode snapshot --master spark://...} with CHREODE_NO_BUILD=1. */
-    private static int launch() {
-        try {
-            List<String> command = new ArrayList<>(List.of(root().resolve("submit/chreode").toString(), "snapshot",
-                    "--master", cluster.masterUrl(), "--input", INPUT.toString(),
-                    "--output", dir.resolve("launcher-out").toString()));
-            command.addAll(SOLVER);
-            return cluster.runCommand(dir.resolve("launcher-out.log"), RUN_TIMEOUT, command, Map.of(
-                    "CHREODE_NO_BUILD", "1", "CHREODE_DRIVER_MEMORY", "1g",
-                    "JAVA_OPTS", "-XX:+UseSerialGC -Dspark.cores.max=1 -Dspark.executor.memory=512m"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static void assertRun(CompletableFuture<Integer> run, String name) throws Exception {
         Path log = dir.resolve(name + ".log");
         int exit = StandaloneCluster.await(run, RUN_TIMEOUT.plusSeconds(30));
@@ -195,12 +133,12 @@ class StandaloneClusterTest extends SparkTestBase {
         assertSameCells(localCells, cells(out));
     }
 
-    private static List<String[]> cells(Path out) throws IOException {
+    static List<String[]> cells(Path out) throws IOException {
         return Files.readAllLines(out.resolve("cells.csv")).stream().map(l -> l.split(",", -1)).toList();
     }
 
     /** Same header, cell order and roles; numeric columns (fates, pseudotime, ...) equal to 1e-12. */
-    private static void assertSameCells(List<String[]> expected, List<String[]> actual) {
+    static void assertSameCells(List<String[]> expected, List<String[]> actual) {
         assertEquals(106, expected.size(), "header + 105 cells");
         assertEquals(expected.size(), actual.size());
         assertEquals(List.of(expected.get(0)), List.of(actual.get(0)));
