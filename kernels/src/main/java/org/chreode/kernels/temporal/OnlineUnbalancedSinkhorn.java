@@ -40,6 +40,9 @@ public final class OnlineUnbalancedSinkhorn {
 
     private final UnbalancedSinkhorn settings;
     private final int threads;
+    private final int coarseCells;
+    private final long seed;
+    private final boolean translationInvariant;
 
     /**
      * @param epsilon       ε &gt; 0 in units of the normalised cost
@@ -51,8 +54,60 @@ public final class OnlineUnbalancedSinkhorn {
      */
     public OnlineUnbalancedSinkhorn(double epsilon, double tauA, double tauB, double tolerance, int maxIterations,
                                     int threads) {
-        this.settings = new UnbalancedSinkhorn(epsilon, tauA, tauB, tolerance, maxIterations);
-        this.threads = InvalidInputException.requireAtLeast("threads", threads, 1);
+        this(new UnbalancedSinkhorn(epsilon, tauA, tauB, tolerance, maxIterations),
+                InvalidInputException.requireAtLeast("threads", threads, 1), 0, 0L, false);
+    }
+
+    private OnlineUnbalancedSinkhorn(UnbalancedSinkhorn settings, int threads, int coarseCells, long seed,
+                                     boolean translationInvariant) {
+        this.settings = settings;
+        this.threads = threads;
+        this.coarseCells = coarseCells;
+        this.seed = seed;
+        this.translationInvariant = translationInvariant;
+    }
+
+    /**
+     * A copy that adds the translation-invariant step of Séjourné et al. (2022) after every iteration: the dual is
+     * maximised exactly along (f + t, g − t), which leaves f ⊕ g (so the kernel term) unchanged, and for KL
+     * marginal penalties the optimum is closed-form,
+     * <pre>
+     *   t = ( LSE_i(log a_i − f_i/λ_a) − LSE_j(log b_j − g_j/λ_b) ) / (1/λ_a + 1/λ_b),     1/λ = (1 − τ)/(τ ε)
+     * </pre>
+     * (1/λ = 0 for a hard marginal; no step when both are hard). It is an exact ascent step on the same strictly
+     * concave dual, so the fixed point is unchanged; it removes the slow global-mass mode that makes plain
+     * unbalanced Sinkhorn take many iterations when τ is close to 1. Iteration counts then differ from
+     * {@link UnbalancedSinkhorn}'s.
+     */
+    public OnlineUnbalancedSinkhorn withTranslationInvariance(boolean on) {
+        return new OnlineUnbalancedSinkhorn(settings, threads, coarseCells, seed, on);
+    }
+
+    public boolean translationInvariant() {
+        return translationInvariant;
+    }
+
+    /**
+     * A copy that starts from a coarse solve: {@code cells} sources and {@code cells} targets drawn uniformly
+     * (seeded) are solved first (same ε, τ, tolerance; marginals rescaled to the full totals), and the full source
+     * potentials start at the soft c-transform of the coarse target potentials,
+     * <pre>
+     *   f⁰_i = τ_a ( ε log a_i − ε [ log(m/|T|) + LSE_{j∈T}((g^T_j − C_ij)/ε) ] ),
+     * </pre>
+     * the sample standing for all m targets. Only the starting point changes, so the fixed point (and the stopping
+     * rule) is the same; what it saves is the iterations the full problem spends in the first, coarse-scale phase.
+     * Skipped when neither side has more than 2·cells cells.
+     *
+     * @param cells sample size per side, ≥ 1 (0 switches the coarse start off)
+     * @param seed  sampling seed
+     */
+    public OnlineUnbalancedSinkhorn withCoarseStart(int cells, long seed) {
+        return new OnlineUnbalancedSinkhorn(settings, threads,
+                InvalidInputException.requireAtLeast("coarseCells", cells, 0), seed, translationInvariant);
+    }
+
+    public int coarseCells() {
+        return coarseCells;
     }
 
     public double epsilon() {
@@ -81,9 +136,97 @@ public final class OnlineUnbalancedSinkhorn {
         requireWeights("a", a, cost.sourceCount());
         requireWeights("b", b, cost.targetCount());
         IterationListener progress = listener == null ? IterationListener.NONE : listener;
+        double[] initialF = coarseStart(cost, a, b, progress);
         try (Workers workers = new Workers(threads)) {
-            return new Run(cost, a, b, workers, progress).iterate();
+            return new Run(cost, a, b, workers, progress).iterate(initialF);
         }
+    }
+
+    /** f⁰ from a coarse solve (see {@link #withCoarseStart}), or null for the cold start f = 0. */
+    private double[] coarseStart(PointCloudCost cost, double[] a, double[] b, IterationListener progress) {
+        int n = a.length;
+        int m = b.length;
+        if (coarseCells == 0 || (n <= 2 * coarseCells && m <= 2 * coarseCells)) {
+            return null;
+        }
+        java.util.Random rnd = new java.util.Random(seed);
+        int[] sources = sample(n, coarseCells, rnd);
+        int[] targets = sample(m, coarseCells, rnd);
+        double[] aS = rescaled(a, sources);
+        double[] bT = rescaled(b, targets);
+        if (aS == null || bT == null) {
+            return null;
+        }
+        long start = System.nanoTime();
+        UnbalancedSinkhorn.Result coarse = new OnlineUnbalancedSinkhorn(settings, threads, 0, seed, translationInvariant)
+                .solve(cost.restricted(sources, targets), aS, bT, (phase, it, max, err, e, ns) ->
+                        progress.onCheck("coarse start (" + sources.length + " x " + targets.length + ")", it, max,
+                                err, e, ns));
+        double[] gT = coarse.g();
+        double epsilon = settings.epsilon();
+        double[] lse = new double[n];
+        PointCloudCost extension = cost.restricted(null, targets);
+        try (Workers workers = new Workers(threads)) {
+            logSumExp(TileSide.of(extension.sources(), extension.scale(), extension.dimension()), gT, epsilon,
+                    workers, lse);
+        }
+        double logFactor = Math.log((double) m / targets.length);
+        double[] f = new double[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = a[i] > 0 && lse[i] != Double.NEGATIVE_INFINITY
+                    ? settings.tauA() * (epsilon * Math.log(a[i]) - epsilon * (logFactor + lse[i]))
+                    : Double.NEGATIVE_INFINITY;
+        }
+        progress.onNote("coarse start", String.format(java.util.Locale.ROOT,
+                "coarse solve %d x %d: %d iterations, %s, %.1f s", sources.length, targets.length,
+                coarse.convergence().iterations(), coarse.convergence().status(),
+                (System.nanoTime() - start) / 1e9));
+        return f;
+    }
+
+    /** size distinct indices of 0..count−1, sorted (all of them when count ≤ size). */
+    private static int[] sample(int count, int size, java.util.Random rnd) {
+        if (count <= size) {
+            int[] all = new int[count];
+            for (int i = 0; i < count; i++) {
+                all[i] = i;
+            }
+            return all;
+        }
+        int[] perm = new int[count];
+        for (int i = 0; i < count; i++) {
+            perm[i] = i;
+        }
+        for (int i = 0; i < size; i++) {
+            int j = i + rnd.nextInt(count - i);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        int[] out = Arrays.copyOf(perm, size);
+        Arrays.sort(out);
+        return out;
+    }
+
+    /** w restricted to idx and rescaled to w's total; null when the restriction has no mass. */
+    private static double[] rescaled(double[] w, int[] idx) {
+        double total = 0;
+        for (double v : w) {
+            total += v;
+        }
+        double part = 0;
+        double[] out = new double[idx.length];
+        for (int k = 0; k < idx.length; k++) {
+            out[k] = w[idx[k]];
+            part += out[k];
+        }
+        if (!(part > 0)) {
+            return null;
+        }
+        for (int k = 0; k < out.length; k++) {
+            out[k] *= total / part;
+        }
+        return out;
     }
 
     private static void requireWeights(String name, double[] w, int expected) {
@@ -175,7 +318,7 @@ public final class OnlineUnbalancedSinkhorn {
             return out;
         }
 
-        UnbalancedSinkhorn.Result iterate() {
+        UnbalancedSinkhorn.Result iterate(double[] initialF) {
             double epsilon = settings.epsilon();
             int maxIterations = settings.maxIterations();
             long start = System.nanoTime();
@@ -184,7 +327,7 @@ public final class OnlineUnbalancedSinkhorn {
             double[] f = new double[n];
             double[] g = new double[m];
             for (int i = 0; i < n; i++) {
-                f[i] = a[i] > 0 ? 0.0 : Double.NEGATIVE_INFINITY;
+                f[i] = a[i] > 0 ? (initialF == null ? 0.0 : initialF[i]) : Double.NEGATIVE_INFINITY;
             }
             for (int j = 0; j < m; j++) {
                 g[j] = b[j] > 0 ? 0.0 : Double.NEGATIVE_INFINITY;
@@ -200,6 +343,9 @@ public final class OnlineUnbalancedSinkhorn {
             for (int it = 0; it < maxIterations; it++) {
                 update(rowsAreTargets, f, logB, settings.tauB(), lse, gNew);
                 update(rowsAreSources, gNew, logA, settings.tauA(), lse, fNew);
+                if (translationInvariant) {
+                    translate(fNew, gNew);
+                }
                 error = Math.max(change(f, fNew), change(g, gNew));
                 double[] swap = f;
                 f = fNew;
@@ -237,6 +383,43 @@ public final class OnlineUnbalancedSinkhorn {
                     Math.max(rowError, colError), epsilon, Arrays.copyOf(history, recorded));
             return new UnbalancedSinkhorn.Result(f, g, epsilon, settings.tauA(), settings.tauB(), convergence,
                     rowError, colError, l1(rows, a), l1(cols, b), total);
+        }
+
+        /** The exact dual ascent step along (f + t, g − t) (see {@link #withTranslationInvariance}). */
+        private void translate(double[] f, double[] g) {
+            double epsilon = settings.epsilon();
+            double invLambdaA = (1 - settings.tauA()) / (settings.tauA() * epsilon);
+            double invLambdaB = (1 - settings.tauB()) / (settings.tauB() * epsilon);
+            if (invLambdaA + invLambdaB == 0) {
+                return;
+            }
+            double t = (logMass(logA, f, invLambdaA) - logMass(logB, g, invLambdaB)) / (invLambdaA + invLambdaB);
+            if (!Double.isFinite(t)) {
+                return;
+            }
+            for (int i = 0; i < f.length; i++) {
+                f[i] += t;
+            }
+            for (int j = 0; j < g.length; j++) {
+                g[j] -= t;
+            }
+        }
+
+        /** LSE_i(logW_i − pot_i/λ) over entries with mass. */
+        private double logMass(double[] logW, double[] pot, double invLambda) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < pot.length; i++) {
+                if (logW[i] != Double.NEGATIVE_INFINITY) {
+                    max = Math.max(max, logW[i] - pot[i] * invLambda);
+                }
+            }
+            double s = 0;
+            for (int i = 0; i < pot.length; i++) {
+                if (logW[i] != Double.NEGATIVE_INFINITY) {
+                    s += Math.exp(logW[i] - pot[i] * invLambda - max);
+                }
+            }
+            return max + Math.log(s);
         }
 
         /** out_r = τ (ε logW_r − ε LSE_c((other_c − C_rc)/ε)) (−∞ where logW_r = −∞). */

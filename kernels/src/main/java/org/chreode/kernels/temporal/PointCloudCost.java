@@ -220,6 +220,27 @@ public final class PointCloudCost {
         return c;
     }
 
+    /**
+     * The same cost restricted to some sources and targets (null = all): C'_kl = C_{sourceRows[k], targetRows[l]}
+     * exactly (coordinates divided by √s, normalisation NONE). Used by the coarse start.
+     */
+    PointCloudCost restricted(int[] sourceRows, int[] targetRows) {
+        return new PointCloudCost(pick(source, n, sourceRows), pick(target, m, targetRows), CostNormalization.NONE);
+    }
+
+    private double[][] pick(double[] flat, int count, int[] which) {
+        int size = which == null ? count : which.length;
+        double factor = 1.0 / Math.sqrt(scale);
+        double[][] out = new double[size][d];
+        for (int k = 0; k < size; k++) {
+            int i = which == null ? k : which[k];
+            for (int c = 0; c < d; c++) {
+                out[k][c] = flat[i * d + c] * factor;
+            }
+        }
+        return out;
+    }
+
     /** One side of the pair seen as "rows" of a log-sum-exp: the other side is the "columns". */
     TileSide sources() {
         return new TileSide(n, source, sourceNorms, targetT, targetNorms, m);

@@ -124,6 +124,50 @@ class OnlineUnbalancedSinkhornTest {
         assertSameFixedPoint(xs, xt, a, b, 0.2, 0.5, 1.0, CostNormalization.MEAN, 2);
     }
 
+    /** Coarse start and translation-invariant steps keep the dense solver's fixed point; the latter saves iterations. */
+    @Test
+    void coarseStartAndTranslationInvarianceKeepTheFixedPoint() {
+        Random rnd = new Random(5);
+        double[][] xs = cloud(rnd, 400, 6, 0.0);
+        double[][] xt = cloud(rnd, 350, 6, 0.7);
+        double[] a = UnbalancedSinkhorn.uniform(400);
+        double[] b = UnbalancedSinkhorn.uniform(350);
+        TemporalCost.Cost dense = TemporalCost.squaredEuclidean(xs, xt, CostNormalization.MEAN);
+        UnbalancedSinkhorn.Result ref = new UnbalancedSinkhorn(0.05, 0.9, 0.95, 1e-12, 10_000)
+                .solve(dense.matrix(), a, b, null);
+        PointCloudCost online = new PointCloudCost(xs, xt, CostNormalization.MEAN);
+        List<String> notes = new ArrayList<>();
+        IterationListener listener = new IterationListener() {
+            @Override
+            public void onCheck(String phase, int it, int max, double err, double eps, long ns) {
+            }
+
+            @Override
+            public void onNote(String phase, String message) {
+                notes.add(message);
+            }
+        };
+        OnlineUnbalancedSinkhorn solver = new OnlineUnbalancedSinkhorn(0.05, 0.9, 0.95,
+                1e-12, 10_000, 2);
+        UnbalancedSinkhorn.Result cold = solver.solve(online, a, b, null);
+        UnbalancedSinkhorn.Result warm = solver.withCoarseStart(100, 11).solve(online, a, b, listener);
+        UnbalancedSinkhorn.Result ti = solver.withTranslationInvariance(true).solve(online, a, b, null);
+        assertTrue(maxDiff(ref.f(), ti.f()) < 1e-10 && maxDiff(ref.g(), ti.g()) < 1e-10,
+                "translation-invariant potentials differ: f " + maxDiff(ref.f(), ti.f()));
+        System.out.printf("translation-invariant: %d iterations%n", ti.convergence().iterations());
+        assertEquals(1, notes.size(), "one coarse-start note");
+        assertTrue(notes.get(0).startsWith("coarse solve 100 x 100"), notes.get(0));
+        assertEquals(Convergence.Status.CONVERGED, warm.convergence().status());
+        assertTrue(maxDiff(ref.f(), warm.f()) < 1e-10 && maxDiff(ref.g(), warm.g()) < 1e-10,
+                "potentials differ: f " + maxDiff(ref.f(), warm.f()) + ", g " + maxDiff(ref.g(), warm.g()));
+        System.out.printf("coarse start: %d iterations (cold %d, dense %d)%n", warm.convergence().iterations(),
+                cold.convergence().iterations(), ref.convergence().iterations());
+        // The coarse start does not shorten this solve (the slow mode is the global mass, not the fine scale);
+        // the translation-invariant step does.
+        assertTrue(ti.convergence().iterations() < 0.6 * cold.convergence().iterations(),
+                "translation-invariant " + ti.convergence().iterations() + " vs " + cold.convergence().iterations());
+    }
+
     @Test
     void vectorAndScalarTilesAgree() {
         Random rnd = new Random(3);
