@@ -25,8 +25,9 @@ import org.chreode.kernels.temporal.UnbalancedSinkhorn;
  * uniformly; target cell = c_k + δ_k + N(0, I_d) with δ_k ~ N(0, 0.5²·I_d) (drift) and cluster k drawn with weights
  * proportional to 1 + k/4 (clusters grow at different rates, so the pair is genuinely unbalanced).
  *
- * args: n m d epsilon tauA tauB tolerance maxIterations threads online|stored seed [outDir|- [ti|plain]]
- * (ti = translation-invariant steps, the default; plain = the same iteration as the dense solver)
+ * args: n m d epsilon tauA tauB tolerance maxIterations threads online|stored seed [outDir|- [ti|plain [coarse]]]
+ * (ti = translation-invariant steps, the default; plain = the same iteration as the dense solver; coarse = cells of
+ * the coarse start, 0 = none)
  */
 public final class TemporalScale {
 
@@ -44,6 +45,8 @@ public final class TemporalScale {
         long seed = Long.parseLong(args[10]);
         Path out = args.length > 11 && !args[11].equals("-") ? Path.of(args[11]) : null;
         boolean ti = args.length <= 12 || args[12].equals("ti");
+        int coarse = args.length > 13 ? Integer.parseInt(args[13]) : 0;
+        double omega = args.length > 14 ? Double.parseDouble(args[14]) : 1.0;
 
         Random rnd = new Random(seed);
         int clusters = 8;
@@ -92,7 +95,7 @@ public final class TemporalScale {
             PointCloudCost cost = new PointCloudCost(xs, xt, CostNormalization.MEAN);
             scale = cost.scale();
             r = new OnlineUnbalancedSinkhorn(eps, tauA, tauB, tol, maxIter, threads).withTranslationInvariance(ti)
-                    .solve(cost, a, b,
+                    .withCoarseStart(coarse, seed).withOverRelaxation(omega).solve(cost, a, b,
                     (phase, it, max, err, e, ns) -> {
                         long now = System.nanoTime();
                         if (now - lastLog[0] > 10_000_000_000L || it == 1) {

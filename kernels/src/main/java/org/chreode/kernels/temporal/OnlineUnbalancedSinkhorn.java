@@ -43,6 +43,7 @@ public final class OnlineUnbalancedSinkhorn {
     private final int coarseCells;
     private final long seed;
     private final boolean translationInvariant;
+    private final double overRelaxation;
 
     /**
      * @param epsilon       ε &gt; 0 in units of the normalised cost
@@ -55,11 +56,12 @@ public final class OnlineUnbalancedSinkhorn {
     public OnlineUnbalancedSinkhorn(double epsilon, double tauA, double tauB, double tolerance, int maxIterations,
                                     int threads) {
         this(new UnbalancedSinkhorn(epsilon, tauA, tauB, tolerance, maxIterations),
-                InvalidInputException.requireAtLeast("threads", threads, 1), 0, 0L, false);
+                InvalidInputException.requireAtLeast("threads", threads, 1), 0, 0L, false, 1.0);
     }
 
     private OnlineUnbalancedSinkhorn(UnbalancedSinkhorn settings, int threads, int coarseCells, long seed,
-                                     boolean translationInvariant) {
+                                     boolean translationInvariant, double overRelaxation) {
+        this.overRelaxation = overRelaxation;
         this.settings = settings;
         this.threads = threads;
         this.coarseCells = coarseCells;
@@ -80,7 +82,24 @@ public final class OnlineUnbalancedSinkhorn {
      * {@link UnbalancedSinkhorn}'s.
      */
     public OnlineUnbalancedSinkhorn withTranslationInvariance(boolean on) {
-        return new OnlineUnbalancedSinkhorn(settings, threads, coarseCells, seed, on);
+        return new OnlineUnbalancedSinkhorn(settings, threads, coarseCells, seed, on, overRelaxation);
+    }
+
+    /**
+     * A copy with over-relaxed updates, f ← (1 − ω) f + ω T_f(g) and likewise for g (T = the plain update). Every
+     * fixed point of the plain map is one of the relaxed map, so the answer is the same; ω ∈ [1, 2), 1 = plain.
+     * Over-relaxation speeds up the linear convergence of Sinkhorn at small ε (Thibault et al. 2017; Lehmann,
+     * von Renesse, Sambale, Uschmajew 2021).
+     */
+    public OnlineUnbalancedSinkhorn withOverRelaxation(double omega) {
+        if (!(omega >= 1 && omega < 2)) {
+            throw InvalidInputException.parameter("overRelaxation", omega, "must lie in [1, 2)");
+        }
+        return new OnlineUnbalancedSinkhorn(settings, threads, coarseCells, seed, translationInvariant, omega);
+    }
+
+    public double overRelaxation() {
+        return overRelaxation;
     }
 
     public boolean translationInvariant() {
@@ -103,7 +122,8 @@ public final class OnlineUnbalancedSinkhorn {
      */
     public OnlineUnbalancedSinkhorn withCoarseStart(int cells, long seed) {
         return new OnlineUnbalancedSinkhorn(settings, threads,
-                InvalidInputException.requireAtLeast("coarseCells", cells, 0), seed, translationInvariant);
+                InvalidInputException.requireAtLeast("coarseCells", cells, 0), seed, translationInvariant,
+                overRelaxation);
     }
 
     public int coarseCells() {
@@ -158,7 +178,8 @@ public final class OnlineUnbalancedSinkhorn {
             return null;
         }
         long start = System.nanoTime();
-        UnbalancedSinkhorn.Result coarse = new OnlineUnbalancedSinkhorn(settings, threads, 0, seed, translationInvariant)
+        UnbalancedSinkhorn.Result coarse = new OnlineUnbalancedSinkhorn(settings, threads, 0, seed, translationInvariant,
+                overRelaxation)
                 .solve(cost.restricted(sources, targets), aS, bT, (phase, it, max, err, e, ns) ->
                         progress.onCheck("coarse start (" + sources.length + " x " + targets.length + ")", it, max,
                                 err, e, ns));
@@ -342,7 +363,9 @@ public final class OnlineUnbalancedSinkhorn {
             Convergence.Status status = Convergence.Status.MAX_ITERATIONS;
             for (int it = 0; it < maxIterations; it++) {
                 update(rowsAreTargets, f, logB, settings.tauB(), lse, gNew);
+                relax(g, gNew);
                 update(rowsAreSources, gNew, logA, settings.tauA(), lse, fNew);
+                relax(f, fNew);
                 if (translationInvariant) {
                     translate(fNew, gNew);
                 }
@@ -383,6 +406,18 @@ public final class OnlineUnbalancedSinkhorn {
                     Math.max(rowError, colError), epsilon, Arrays.copyOf(history, recorded));
             return new UnbalancedSinkhorn.Result(f, g, epsilon, settings.tauA(), settings.tauB(), convergence,
                     rowError, colError, l1(rows, a), l1(cols, b), total);
+        }
+
+        /** now ← (1 − ω) old + ω now on finite entries (no-op for ω = 1). */
+        private void relax(double[] old, double[] now) {
+            if (overRelaxation == 1.0) {
+                return;
+            }
+            for (int i = 0; i < now.length; i++) {
+                if (now[i] != Double.NEGATIVE_INFINITY && old[i] != Double.NEGATIVE_INFINITY) {
+                    now[i] = (1 - overRelaxation) * old[i] + overRelaxation * now[i];
+                }
+            }
         }
 
         /** The exact dual ascent step along (f + t, g − t) (see {@link #withTranslationInvariance}). */

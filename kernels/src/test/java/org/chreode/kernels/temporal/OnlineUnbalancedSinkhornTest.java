@@ -124,9 +124,9 @@ class OnlineUnbalancedSinkhornTest {
         assertSameFixedPoint(xs, xt, a, b, 0.2, 0.5, 1.0, CostNormalization.MEAN, 2);
     }
 
-    /** Coarse start and translation-invariant steps keep the dense solver's fixed point; the latter saves iterations. */
+    /** Coarse start, translation-invariant steps and over-relaxation keep the dense solver's fixed point. */
     @Test
-    void coarseStartAndTranslationInvarianceKeepTheFixedPoint() {
+    void accelerationsKeepTheFixedPoint() {
         Random rnd = new Random(5);
         double[][] xs = cloud(rnd, 400, 6, 0.0);
         double[][] xt = cloud(rnd, 350, 6, 0.7);
@@ -155,6 +155,12 @@ class OnlineUnbalancedSinkhornTest {
         assertTrue(maxDiff(ref.f(), ti.f()) < 1e-10 && maxDiff(ref.g(), ti.g()) < 1e-10,
                 "translation-invariant potentials differ: f " + maxDiff(ref.f(), ti.f()));
         System.out.printf("translation-invariant: %d iterations%n", ti.convergence().iterations());
+        UnbalancedSinkhorn.Result relaxed = solver.withOverRelaxation(1.6).solve(online, a, b, null);
+        assertTrue(maxDiff(ref.f(), relaxed.f()) < 1e-10 && maxDiff(ref.g(), relaxed.g()) < 1e-10,
+                "over-relaxed potentials differ: f " + maxDiff(ref.f(), relaxed.f()));
+        System.out.printf("over-relaxed (1.6): %d iterations%n", relaxed.convergence().iterations());
+        assertTrue(relaxed.convergence().iterations() < 0.6 * cold.convergence().iterations(),
+                "over-relaxed " + relaxed.convergence().iterations() + " vs " + cold.convergence().iterations());
         assertEquals(1, notes.size(), "one coarse-start note");
         assertTrue(notes.get(0).startsWith("coarse solve 100 x 100"), notes.get(0));
         assertEquals(Convergence.Status.CONVERGED, warm.convergence().status());
@@ -255,6 +261,9 @@ class OnlineUnbalancedSinkhornTest {
                 () -> new PointCloudCost(xs, bad, CostNormalization.NONE));
         assertTrue(nan.getMessage().contains("target coordinate [0][1]"), nan.getMessage());
         assertThrows(InvalidInputException.class, () -> new OnlineUnbalancedSinkhorn(0.1, 1.5, 1, 1e-9, 10, 1));
+        InvalidInputException omega = assertThrows(InvalidInputException.class,
+                () -> solver.withOverRelaxation(2.0));
+        assertTrue(omega.getMessage().contains("overRelaxation"), omega.getMessage());
     }
 
     @Test
