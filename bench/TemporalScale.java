@@ -25,9 +25,9 @@ import org.chreode.kernels.temporal.UnbalancedSinkhorn;
  * uniformly; target cell = c_k + δ_k + N(0, I_d) with δ_k ~ N(0, 0.5²·I_d) (drift) and cluster k drawn with weights
  * proportional to 1 + k/4 (clusters grow at different rates, so the pair is genuinely unbalanced).
  *
- * args: n m d epsilon tauA tauB tolerance maxIterations threads online|stored seed [outDir|- [ti|plain [coarse]]]
+ * args: n m d epsilon tauA tauB tolerance maxIterations threads online|stored seed [outDir|- [ti|plain [coarse [omega]]]]
  * (ti = translation-invariant steps, the default; plain = the same iteration as the dense solver; coarse = cells of
- * the coarse start, 0 = none)
+ * the coarse start, 0 = none; omega = over-relaxation, 1 = none)
  */
 public final class TemporalScale {
 
@@ -119,10 +119,10 @@ public final class TemporalScale {
             write(out.resolve("g.f64"), new double[][] {r.g()});
         }
         System.out.printf(Locale.ROOT, "{\"n\": %d, \"m\": %d, \"d\": %d, \"kernel\": \"%s\", \"tiles\": \"%s\","
-                        + " \"threads\": %d, \"translation_invariant\": %s, \"epsilon\": %s, \"tau_a\": %s, \"tau_b\": %s, \"tolerance\": %s,"
+                        + " \"threads\": %d, \"translation_invariant\": %s, \"over_relaxation\": %s, \"epsilon\": %s, \"tau_a\": %s, \"tau_b\": %s, \"tolerance\": %s,"
                         + " \"iterations\": %d, \"converged\": %s, \"final_error\": %.3e, \"marginal_error\": %.3e,"
                         + " \"total_mass\": %.9f, \"cost_scale\": %.12g, \"solve_s\": %.3f, \"s_per_iteration\": %.4f}%n",
-                n, m, d, mode, OnlineUnbalancedSinkhorn.implementation(), threads, ti && mode.equals("online"), eps, tauA, tauB, tol,
+                n, m, d, mode, OnlineUnbalancedSinkhorn.implementation(), threads, ti && mode.equals("online"), omega, eps, tauA, tauB, tol,
                 r.convergence().iterations(), r.convergence().converged(), r.convergence().finalError(),
                 r.convergence().marginalError(), r.totalMass(), scale, seconds,
                 seconds / r.convergence().iterations());

@@ -6,20 +6,21 @@
 #      seconds, ratio and max |P_chreode - P_POT|;
 #   2. N2 x N2 (default 75000): chreode alone, online, with /usr/bin/time -v peak RSS and wall time.
 #   bench/temporal_scale.sh            env: N1, N2, THREADS (2), MAX2 (iteration cap for N2, default 10000),
+#                                       OMEGA (over-relaxation, default 1.6), TI (ti|plain, default ti),
 #                                       TOL (1e-9 for N1, potentials), TOL2 (1e-6 for N2), SKIP1/SKIP2=1 to skip
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N1=${N1:-10000}; N2=${N2:-75000}; THREADS=${THREADS:-2}; MAX2=${MAX2:-10000}; TOL=${TOL:-1e-9}; TOL2=${TOL2:-1e-6}
-EPS=0.05; TAU=0.95; D=50
+EPS=0.05; TAU=0.95; D=50; OMEGA=${OMEGA:-1.6}; TI=${TI:-ti}
 JAR=${KERNELS_JAR:-$(ls "$ROOT"/kernels/target/chreode-kernels-*.jar 2>/dev/null | grep -v tests | head -1 || true)}
 if [ -z "$JAR" ]; then (cd "$ROOT" && mvn -B -q -pl kernels -DskipTests package); JAR=$(ls "$ROOT"/kernels/target/chreode-kernels-*.jar | grep -v tests | head -1); fi
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 javac --add-modules jdk.incubator.vector -nowarn -cp "$JAR" -d "$WORK" "$ROOT/bench/TemporalScale.java" 2>/dev/null
 JVM=(java -Xmx4g -XX:+UseSerialGC --add-modules jdk.incubator.vector -cp "$JAR:$WORK" TemporalScale)
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(java -version 2>&1 | head -1); POT $(/usr/bin/python3 -c 'import ot; print(ot.__version__)'); threads $THREADS"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(java -version 2>&1 | head -1); POT $(/usr/bin/python3 -c 'import ot; print(ot.__version__)'); threads $THREADS, $TI, omega $OMEGA"
 echo "uptime before: $(uptime)"
 if [ "${SKIP1:-0}" != 1 ]; then
-  C=$("${JVM[@]}" $N1 $N1 $D $EPS $TAU $TAU $TOL 100000 "$THREADS" online 1 "$WORK/pair" ti 2>"$WORK/c.err")
+  C=$("${JVM[@]}" $N1 $N1 $D $EPS $TAU $TAU $TOL 100000 "$THREADS" online 1 "$WORK/pair" "$TI" 0 "$OMEGA" 2>"$WORK/c.err")
   echo "chreode $N1: $C"
   P=$(/usr/bin/python3 "$ROOT/bench/temporal_pot.py" "$WORK/pair" $N1 $N1 $D $EPS $TAU \
       "$(python3 -c "import json,sys; print(json.loads(sys.argv[1])['cost_scale'])" "$C")" "$TOL")
@@ -34,7 +35,7 @@ PY
   echo "uptime after $N1: $(uptime)"
 fi
 if [ "${SKIP2:-0}" != 1 ]; then
-  /usr/bin/time -v "${JVM[@]}" $N2 $N2 $D $EPS $TAU $TAU $TOL2 "$MAX2" "$THREADS" online 1 - ti \
+  /usr/bin/time -v "${JVM[@]}" $N2 $N2 $D $EPS $TAU $TAU $TOL2 "$MAX2" "$THREADS" online 1 - "$TI" 0 "$OMEGA" \
       >"$WORK/big.out" 2>"$WORK/big.err" || true
   grep -v WARNING "$WORK/big.err" | grep "iteration" | tail -3
   echo "chreode $N2: $(cat "$WORK/big.out")"
