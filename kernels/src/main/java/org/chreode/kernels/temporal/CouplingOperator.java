@@ -27,6 +27,36 @@ public interface CouplingOperator {
     /** Pᵀ·w for w of n entries (any sign). */
     double[] applyTranspose(double[] w);
 
+    /**
+     * Block sums B[s][t] = Σ_{i ∈ s, j ∈ t} P_ij (the unnormalised cell-type transition table, spec §5.2): one push
+     * of each target group's indicator, P·1_t, summed within source groups.
+     *
+     * @param sourceGroups     group index (0 … sourceGroupCount−1) of each source cell
+     * @param sourceGroupCount number of source groups
+     * @param targetGroups     group index of each target cell
+     * @param targetGroupCount number of target groups
+     */
+    default double[][] blockSums(int[] sourceGroups, int sourceGroupCount, int[] targetGroups,
+                                 int targetGroupCount) {
+        if (sourceGroups.length != sourceCount() || targetGroups.length != targetCount()) {
+            throw new org.chreode.kernels.common.InvalidInputException("Block sums need one group per cell: "
+                    + sourceGroups.length + " source and " + targetGroups.length + " target groups for a "
+                    + sourceCount() + " x " + targetCount() + " coupling.");
+        }
+        double[][] out = new double[sourceGroupCount][targetGroupCount];
+        for (int t = 0; t < targetGroupCount; t++) {
+            double[] indicator = new double[targetCount()];
+            for (int j = 0; j < indicator.length; j++) {
+                indicator[j] = targetGroups[j] == t ? 1.0 : 0.0;
+            }
+            double[] pushed = apply(indicator);
+            for (int i = 0; i < pushed.length; i++) {
+                out[sourceGroups[i]][t] += pushed[i];
+            }
+        }
+        return out;
+    }
+
     /** max_ij P_ij. */
     double maxEntry();
 

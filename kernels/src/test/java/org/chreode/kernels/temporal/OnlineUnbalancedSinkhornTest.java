@@ -91,6 +91,37 @@ class OnlineUnbalancedSinkhornTest {
             assertEquals(sp.weights()[k], sq.weights()[k], 1e-12);
         }
         assertEquals(sp.droppedMass(), sq.droppedMass(), 1e-10, "dropped mass");
+
+        // Cell-type tables as block reductions equal TransportMap's table on the dense coupling.
+        int[] sourceGroups = new int[xs.length];
+        int[] targetGroups = new int[xt.length];
+        String[] sourceLabels = new String[xs.length];
+        String[] targetLabels = new String[xt.length];
+        for (int i = 0; i < xs.length; i++) {
+            sourceGroups[i] = i % 3;
+            sourceLabels[i] = "type" + (i % 3);
+        }
+        for (int j = 0; j < xt.length; j++) {
+            targetGroups[j] = j % 4;
+            targetLabels[j] = "type" + (j % 4);
+        }
+        double[][] blocks = q.blockSums(sourceGroups, 3, targetGroups, 4);
+        String[] ids = new String[xs.length];
+        String[] tids = new String[xt.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = "s" + i;
+        }
+        for (int j = 0; j < tids.length; j++) {
+            tids[j] = "t" + j;
+        }
+        TransportMap.TransitionTable forward = new TransportMap(ids, tids, ref.coupling(dense.matrix()))
+                .transitionTable(sourceLabels, targetLabels, true);
+        for (int s = 0; s < 3; s++) {
+            double rowSum = java.util.Arrays.stream(blocks[s]).sum();
+            for (int t = 0; t < 4; t++) {
+                assertEquals(forward.value("type" + s, "type" + t), blocks[s][t] / rowSum, 1e-12, "table " + s + t);
+            }
+        }
     }
 
     @Test
