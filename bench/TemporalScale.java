@@ -89,6 +89,7 @@ public final class TemporalScale {
 
         long t0 = System.nanoTime();
         long[] lastLog = {t0};
+        double[] previous = {Double.NaN};
         UnbalancedSinkhorn.Result r;
         double scale;
         if (mode.equals("online")) {
@@ -97,12 +98,17 @@ public final class TemporalScale {
             r = new OnlineUnbalancedSinkhorn(eps, tauA, tauB, tol, maxIter, threads).withTranslationInvariance(ti)
                     .withCoarseStart(coarse, seed).withOverRelaxation(omega).solve(cost, a, b,
                     (phase, it, max, err, e, ns) -> {
+                        // ETA from the observed linear rate: iterations left = log(err/tol) / log(err_prev/err).
+                        double rate = Math.log(previous[0] / err);
+                        previous[0] = err;
                         long now = System.nanoTime();
                         if (now - lastLog[0] > 10_000_000_000L || it == 1) {
                             lastLog[0] = now;
                             double perIt = ns / 1e9 / it;
+                            double left = rate > 0 ? Math.min(max - it, Math.log(err / tol) / rate) : max - it;
                             System.err.printf(Locale.ROOT, "%s: iteration %d/%d, error %.3e, %.2f s/iteration,"
-                                    + " ETA at the cap %.0f s%n", phase, it, max, err, perIt, perIt * (max - it));
+                                    + " ETA %.0f s (%.0f iterations at the current rate)%n", phase, it, max, err,
+                                    perIt, perIt * Math.max(0, left), Math.max(0, left));
                         }
                     });
         } else {
