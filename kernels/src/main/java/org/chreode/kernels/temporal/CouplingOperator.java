@@ -1,0 +1,84 @@
+package org.chreode.kernels.temporal;
+
+/**
+ * A temporal coupling P (n sources × m targets) seen only through the reductions the temporal outputs need:
+ * growth (row sums), target masses (column sums), push P·v and pull Pᵀ·w (descendants, ancestors, cell-type tables
+ * and fates are products with indicator vectors), and the sparse export. {@link DenseCoupling} holds P;
+ * {@link TileCoupling} recomputes it tile by tile from the potentials and coordinates (spec §9), so no output needs
+ * the n × m array.
+ *
+ * @since 0.2
+ */
+public interface CouplingOperator {
+
+    int sourceCount();
+
+    int targetCount();
+
+    /** P𝟙 (n entries). */
+    double[] rowSums();
+
+    /** Pᵀ𝟙 (m entries). */
+    double[] columnSums();
+
+    /** P·v for v of m entries (any sign). */
+    double[] apply(double[] v);
+
+    /** Pᵀ·w for w of n entries (any sign). */
+    double[] applyTranspose(double[] w);
+
+    /**
+     * Block sums B[s][t] = Σ_{i ∈ s, j ∈ t} P_ij (the unnormalised cell-type transition table, spec §5.2): one push
+     * of each target group's indicator, P·1_t, summed within source groups.
+     *
+     * @param sourceGroups     group index (0 … sourceGroupCount−1) of each source cell
+     * @param sourceGroupCount number of source groups
+     * @param targetGroups     group index of each target cell
+     * @param targetGroupCount number of target groups
+     */
+    default double[][] blockSums(int[] sourceGroups, int sourceGroupCount, int[] targetGroups,
+                                 int targetGroupCount) {
+        if (sourceGroups.length != sourceCount() || targetGroups.length != targetCount()) {
+            throw new org.chreode.kernels.common.InvalidInputException("Block sums need one group per cell: "
+                    + sourceGroups.length + " source and " + targetGroups.length + " target groups for a "
+                    + sourceCount() + " x " + targetCount() + " coupling.");
+        }
+        double[][] out = new double[sourceGroupCount][targetGroupCount];
+        for (int t = 0; t < targetGroupCount; t++) {
+            double[] indicator = new double[targetCount()];
+            for (int j = 0; j < indicator.length; j++) {
+                indicator[j] = targetGroups[j] == t ? 1.0 : 0.0;
+            }
+            double[] pushed = apply(indicator);
+            for (int i = 0; i < pushed.length; i++) {
+                out[sourceGroups[i]][t] += pushed[i];
+            }
+        }
+        return out;
+    }
+
+    /** max_ij P_ij. */
+    double maxEntry();
+
+    /**
+     * Entries with P_ij ≥ relativeThreshold · max P, in row-major order, and the mass of the others.
+     *
+     * @param relativeThreshold in [0, 1)
+     */
+    SparseCoupling sparse(double relativeThreshold);
+
+    /** A sparse coupling: kept entries (row, column, weight) and the total weight dropped. Arrays are not copied. */
+    record SparseCoupling(int[] rows, int[] columns, double[] weights, double droppedMass, double maxEntry) {
+        public int size() {
+            return weights.length;
+        }
+
+        public double keptMass() {
+            double s = 0;
+            for (double w : weights) {
+                s += w;
+            }
+            return s;
+        }
+    }
+}
