@@ -27,13 +27,8 @@ public final class HmotCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "PATH",
-            description = "Input: .csv, .parquet, a directory of Parquet/CSV parts, or an AnnData .h5ad file.")
-    String input;
-
-    @Option(names = "--output", required = true, paramLabel = "DIR",
-            description = "Output directory (must not exist or be empty unless --overwrite).")
-    String output;
+    @Mixin
+    TableIoOptions io = new TableIoOptions();
 
     @Mixin
     RunOptions run = new RunOptions();
@@ -140,7 +135,7 @@ public final class HmotCommand implements Callable<Integer> {
                 tauIn, minIterations, maxIterations, tolerance, seed, restarts);
         TemporalTableReader.Columns selection = new TemporalTableReader.Columns(columns.idCol, timeCol, cellTypeCol,
                 columns.features, columns.featurePrefix, annData.obsm, annData.useX);
-        return new HmotJob.Request(input, output, run.overwrite, selection, params,
+        return new HmotJob.Request(io.input, io.output, run.overwrite, selection, params,
                 RunOptions.commandLine(spec.commandLine()));
     }
 }

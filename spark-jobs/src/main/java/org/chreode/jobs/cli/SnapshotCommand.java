@@ -32,14 +32,8 @@ public final class SnapshotCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "PATH",
-            description = "Input: .csv, .parquet, a directory of Parquet/CSV parts, or an AnnData .h5ad file (any"
-                    + " Hadoop path).")
-    String input;
-
-    @Option(names = "--output", required = true, paramLabel = "DIR",
-            description = "Output directory (must not exist or be empty unless --overwrite).")
-    String output;
+    @Mixin
+    TableIoOptions io = new TableIoOptions();
 
     @Mixin
     RunOptions run = new RunOptions();
@@ -85,7 +79,7 @@ public final class SnapshotCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return run.execute(spec.commandLine(), "chreode snapshot",
-                () -> new SnapshotJob.Request(input, output, run.overwrite, columns(), settings(),
+                () -> new SnapshotJob.Request(io.input, io.output, run.overwrite, columns(), settings(),
                         RunOptions.commandLine(spec.commandLine())),
                 (spark, request) -> PartitionedSnapshotJob.runAuto(spark, request, partitionSize, rounds,
                         partitionSeed, transitionsPerCell),

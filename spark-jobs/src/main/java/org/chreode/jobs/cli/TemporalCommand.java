@@ -29,13 +29,8 @@ public final class TemporalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "PATH",
-            description = "Input: .csv, .parquet, a directory of Parquet/CSV parts, or an AnnData .h5ad file.")
-    String input;
-
-    @Option(names = "--output", required = true, paramLabel = "DIR",
-            description = "Output directory (must not exist or be empty unless --overwrite).")
-    String output;
+    @Mixin
+    TableIoOptions io = new TableIoOptions();
 
     @Mixin
     RunOptions run = new RunOptions();
@@ -183,7 +178,7 @@ public final class TemporalCommand implements Callable<Integer> {
         TemporalTableReader.Columns selection = new TemporalTableReader.Columns(columns.idCol, timeCol,
                 noCellTypes ? null : cellTypeCol, columns.features, columns.featurePrefix, annData.obsm, annData.useX,
                 growth.columns());
-        return new TemporalJob.Request(input, output, run.overwrite, selection, params, pairs,
+        return new TemporalJob.Request(io.input, io.output, run.overwrite, selection, params, pairs,
                 RunOptions.commandLine(spec.commandLine()), growth, from, validation);
     }
 
