@@ -83,19 +83,22 @@ public final class LoggingIterationListener implements IterationListener, Serial
         return b.toString();
     }
 
-    private String eta(int iteration, int maxIterations, double error, long elapsedNanos) {
+    /**
+     * The ETA of this check, or null when there is no estimate: no decrease of the error since the previous check
+     * (first check of a phase, a stalled or rising error). Extrapolating to the iteration cap there would print hours
+     * for a solve that ends seconds later (GMRES reports once per restart cycle against a cap of thousands).
+     */
+    String eta(int iteration, int maxIterations, double error, long elapsedNanos) {
         int left = maxIterations - iteration;
-        if (left <= 0 || iteration <= 0) {
+        if (left <= 0 || iteration <= 0 || !(error > tolerance)) {
             return null;
         }
-        double remaining = left;
-        if (previousIteration > 0 && iteration > previousIteration && previousError > 0 && error > 0
-                && error < previousError && error > tolerance) {
-            double ratePerIteration = (Math.log(previousError) - Math.log(error)) / (iteration - previousIteration);
-            remaining = Math.min(left, (Math.log(error) - Math.log(tolerance)) / ratePerIteration);
-        } else if (error <= tolerance) {
+        if (!(previousIteration > 0 && iteration > previousIteration && previousError > 0 && error > 0
+                && error < previousError)) {
             return null;
         }
+        double ratePerIteration = (Math.log(previousError) - Math.log(error)) / (iteration - previousIteration);
+        double remaining = Math.min(left, (Math.log(error) - Math.log(tolerance)) / ratePerIteration);
         double nanosPerIteration = previousIteration > 0 && iteration > previousIteration
                 ? (double) (elapsedNanos - previousElapsed) / (iteration - previousIteration)
                 : (double) elapsedNanos / iteration;

@@ -26,6 +26,21 @@ class LoggingIterationListenerTest {
     }
 
     @Test
+    void etaExtrapolatesTheErrorDecayAndStaysSilentWithoutOne() {
+        LoggingIterationListener l = new LoggingIterationListener(1e-4, 0);
+        // first check of a phase: no rate yet
+        assertEquals(null, l.eta(10, 10_000, 1e-1, 1_000_000_000L));
+        l.onCheck("gmres fate A", 10, 10_000, 1e-1, Double.NaN, 1_000_000_000L);
+        // one decade per 10 iterations at 0.1 s per iteration: 1e-2 -> 1e-4 is 20 more iterations = 2 s
+        assertEquals("2.0s", l.eta(20, 10_000, 1e-2, 2_000_000_000L));
+        l.onCheck("gmres fate A", 20, 10_000, 1e-2, Double.NaN, 2_000_000_000L);
+        // a rising error gives no estimate rather than 9 970 iterations to the cap
+        assertEquals(null, l.eta(30, 10_000, 5e-2, 3_000_000_000L));
+        // converged: nothing left to estimate
+        assertEquals(null, l.eta(30, 10_000, 1e-5, 3_000_000_000L));
+    }
+
+    @Test
     void secondsAreHumanReadable() {
         assertEquals("1.5s", LoggingIterationListener.seconds(1_500_000_000L));
         assertEquals("42s", LoggingIterationListener.seconds(42_000_000_000L));
