@@ -63,8 +63,7 @@ class LauncherClusterIT {
         JsonNode spark = new ObjectMapper().readTree(onCluster.resolve("run.json").toFile()).get("spark");
         assertEquals(cluster.masterUrl(), spark.get("master").asText());
         assertTrue(spark.get("app_id").asText().startsWith("app-"), spark.toString());
-        StandaloneClusterTest.assertSameCells(StandaloneClusterTest.cells(local),
-                StandaloneClusterTest.cells(onCluster));
+        SnapshotRuns.assertSameCells(SnapshotRuns.cells(local), SnapshotRuns.cells(onCluster), 105, "launcher");
     }
 
     /** Runs {@code submit/chreode snapshot} with the extra arguments; the output is {@code dir/<name>}. */

@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -23,14 +20,12 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.chreode.jobs.SparkTestBase;
-import org.chreode.jobs.cli.ChreodeCli;
 import org.chreode.jobs.snapshot.PartitionedSnapshotJob;
 import org.chreode.jobs.snapshot.SnapshotJob;
 import org.chreode.kernels.demo.BranchingSnapshotGenerator;
 import org.chreode.kernels.snapshot.SnapshotInput;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Executor failures during the partitioned snapshot job on a real standalone cluster (a master and two 1-core
@@ -71,7 +66,7 @@ class PartitionedExecutorLossTest extends SparkTestBase {
         });
         List<String[]> local;
         try {
-            local = cells(runLocally(input, dir.resolve("local-out")));
+            local = SnapshotRuns.cells(SnapshotRuns.runLocally(input, dir.resolve("local-out"), JOB));
         } catch (RuntimeException | Error e) {
             starting.thenAccept(StandaloneCluster::close);
             throw e;
@@ -138,33 +133,8 @@ class PartitionedExecutorLossTest extends SparkTestBase {
         }
     }
 
-    private static Path runLocally(Path input, Path out) {
-        List<String> args = new ArrayList<>(List.of("snapshot", "--input", input.toString(), "--output",
-                out.toString()));
-        args.addAll(JOB);
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new ChreodeCli());
-        cli.setErr(new PrintWriter(err));
-        cli.setOut(new PrintWriter(new StringWriter()));
-        assertEquals(0, cli.execute(args.toArray(String[]::new)), err.toString());
-        return out;
-    }
-
     private int submit(StandaloneCluster cluster, Path input, String name, String executorJavaOptions) {
-        try {
-            List<String> args = new ArrayList<>(List.of(
-                    "--conf", "spark.ui.enabled=false",
-                    "--conf", "spark.cores.max=2",
-                    "--conf", "spark.executor.memory=512m",
-                    "--conf", "spark.executor.extraJavaOptions=" + executorJavaOptions,
-                    "--class", ChreodeCli.class.getName(),
-                    cluster.appJar().toString(),
-                    "snapshot", "--input", input.toString(), "--output", dir.resolve(name).toString()));
-            args.addAll(JOB);
-            return cluster.sparkSubmit(dir.resolve(name + ".log"), RUN_TIMEOUT, args);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return SnapshotRuns.submit(cluster, 2, executorJavaOptions, input, dir.resolve(name), JOB, RUN_TIMEOUT);
     }
 
     private void assertRun(StandaloneCluster cluster, CompletableFuture<Integer> run, String name,
@@ -185,31 +155,6 @@ class PartitionedExecutorLossTest extends SparkTestBase {
         JsonNode localJson = new ObjectMapper().readTree(dir.resolve("local-out").resolve("run.json").toFile());
         assertEquals(localJson.get("partitioned").get("subsets").size(), json.get("partitioned").get("subsets").size());
         assertTrue(json.get("partitioned").get("subsets").size() >= 6, json.get("partitioned").toString());
-        assertSameCells(local, cells(out), name);
-    }
-
-    private static List<String[]> cells(Path out) throws IOException {
-        return Files.readAllLines(out.resolve("cells.csv")).stream().map(l -> l.split(",", -1)).toList();
-    }
-
-    /** Same header, cell order and roles; numeric columns (fates, pseudotime, fate spread ...) equal to 1e-12. */
-    private static void assertSameCells(List<String[]> expected, List<String[]> actual, String name) {
-        assertEquals(601, expected.size(), "header + 600 cells");
-        assertEquals(expected.size(), actual.size(), name);
-        assertEquals(List.of(expected.get(0)), List.of(actual.get(0)), name);
-        for (int i = 1; i < expected.size(); i++) {
-            String[] e = expected.get(i);
-            String[] a = actual.get(i);
-            assertEquals(e.length, a.length);
-            for (int c = 0; c < e.length; c++) {
-                String where = name + ": " + expected.get(0)[c] + " of " + e[0];
-                if (c < 2 || e[c].isEmpty()) {
-                    assertEquals(e[c], a[c], where);
-                } else {
-                    assertEquals(Double.parseDouble(e[c]), Double.parseDouble(a[c]),
-                            1e-12 * Math.max(1, Math.abs(Double.parseDouble(e[c]))), where);
-                }
-            }
-        }
+        SnapshotRuns.assertSameCells(local, SnapshotRuns.cells(out), 600, name);
     }
 }
