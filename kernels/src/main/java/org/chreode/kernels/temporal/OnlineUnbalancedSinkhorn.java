@@ -342,7 +342,6 @@ public final class OnlineUnbalancedSinkhorn {
         UnbalancedSinkhorn.Result iterate(double[] initialF) {
             double epsilon = settings.epsilon();
             int maxIterations = settings.maxIterations();
-            long start = System.nanoTime();
             int n = a.length;
             int m = b.length;
             double[] f = new double[n];
@@ -356,8 +355,8 @@ public final class OnlineUnbalancedSinkhorn {
             double[] fNew = new double[n];
             double[] gNew = new double[m];
             double[] lse = new double[Math.max(n, m)];
-            double[] history = new double[Math.min(maxIterations, 1 << 16)];
-            int recorded = 0;
+            PotentialIterationLog log = new PotentialIterationLog("Online unbalanced Sinkhorn",
+                    "online unbalanced sinkhorn", maxIterations, epsilon, listener);
             int iterations = 0;
             double error = Double.NaN;
             Convergence.Status status = Convergence.Status.MAX_ITERATIONS;
@@ -377,18 +376,7 @@ public final class OnlineUnbalancedSinkhorn {
                 g = gNew;
                 gNew = swap;
                 iterations = it + 1;
-                if (recorded == history.length) {
-                    history = Arrays.copyOf(history, Math.min(maxIterations, history.length * 2));
-                }
-                history[recorded++] = error;
-                listener.onCheck("online unbalanced sinkhorn", iterations, maxIterations, error, epsilon,
-                        System.nanoTime() - start);
-                if (!Double.isFinite(error)) {
-                    throw new NumericalInstabilityException("Online unbalanced Sinkhorn produced non-finite"
-                            + " potentials at iteration " + iterations + " (epsilon = " + epsilon + "); normalise"
-                            + " the cost or use a larger epsilon.", iterations, epsilon);
-                }
-                if (error < settings.tolerance()) {
+                if (log.record(iterations, error, settings.tolerance())) {
                     status = Convergence.Status.CONVERGED;
                     break;
                 }
@@ -402,8 +390,8 @@ public final class OnlineUnbalancedSinkhorn {
             }
             double rowError = marginalError(rows, a, f, settings.tauA(), epsilon);
             double colError = marginalError(cols, b, g, settings.tauB(), epsilon);
-            Convergence convergence = new Convergence(status, iterations, recorded, error,
-                    Math.max(rowError, colError), epsilon, Arrays.copyOf(history, recorded));
+            Convergence convergence = new Convergence(status, iterations, log.recorded(), error,
+                    Math.max(rowError, colError), epsilon, log.history());
             return new UnbalancedSinkhorn.Result(f, g, epsilon, settings.tauA(), settings.tauB(), convergence,
                     rowError, colError, l1(rows, a), l1(cols, b), total);
         }

@@ -307,7 +307,6 @@ public final class UnbalancedSinkhorn {
         }
 
         Result iterate() {
-            long start = System.nanoTime();
             double[] f = new double[n];
             double[] g = new double[m];
             for (int i = 0; i < n; i++) {
@@ -318,8 +317,8 @@ public final class UnbalancedSinkhorn {
             }
             double[] fNew = new double[n];
             double[] gNew = new double[m];
-            double[] history = new double[Math.min(maxIterations, 1 << 16)];
-            int recorded = 0;
+            PotentialIterationLog log = new PotentialIterationLog("Unbalanced Sinkhorn", "unbalanced sinkhorn",
+                    maxIterations, epsilon, listener);
             int iterations = 0;
             double error = Double.NaN;
             Convergence.Status status = Convergence.Status.MAX_ITERATIONS;
@@ -334,18 +333,7 @@ public final class UnbalancedSinkhorn {
                 g = gNew;
                 gNew = swap;
                 iterations = it + 1;
-                if (recorded == history.length) {
-                    history = Arrays.copyOf(history, Math.min(maxIterations, history.length * 2));
-                }
-                history[recorded++] = error;
-                listener.onCheck("unbalanced sinkhorn", iterations, maxIterations, error, epsilon,
-                        System.nanoTime() - start);
-                if (!Double.isFinite(error)) {
-                    throw new NumericalInstabilityException("Unbalanced Sinkhorn produced non-finite potentials at"
-                            + " iteration " + iterations + " (epsilon = " + epsilon + "); normalise the cost or"
-                            + " use a larger epsilon.", iterations, epsilon);
-                }
-                if (error < tolerance) {
+                if (log.record(iterations, error, tolerance)) {
                     status = Convergence.Status.CONVERGED;
                     break;
                 }
@@ -384,8 +372,8 @@ public final class UnbalancedSinkhorn {
             }
             double rowError = marginalError(rows, a, f, tauA);
             double colError = marginalError(cols, b, g, tauB);
-            Convergence convergence = new Convergence(status, iterations, recorded, error,
-                    Math.max(rowError, colError), epsilon, Arrays.copyOf(history, recorded));
+            Convergence convergence = new Convergence(status, iterations, log.recorded(), error,
+                    Math.max(rowError, colError), epsilon, log.history());
             return new Result(f, g, epsilon, tauA, tauB, convergence, rowError, colError, l1(rows, a), l1(cols, b),
                     total);
         }
