@@ -9,7 +9,7 @@ package org.chreode.kernels.temporal;
  *
  * @since 0.2
  */
-public interface CouplingOperator {
+public interface CouplingOperator extends java.io.Serializable {
 
     int sourceCount();
 
@@ -57,6 +57,20 @@ public interface CouplingOperator {
         return out;
     }
 
+    /**
+     * Row i of P (m entries): the targets of source cell i. The default is one transpose product with the unit vector
+     * (O(n·m) for recomputed couplings); implementations that can read a row directly override it.
+     */
+    default double[] row(int i) {
+        if (i < 0 || i >= sourceCount()) {
+            throw new org.chreode.kernels.common.InvalidInputException("Row " + i + " is outside the coupling's "
+                    + sourceCount() + " source cells.");
+        }
+        double[] unit = new double[sourceCount()];
+        unit[i] = 1.0;
+        return applyTranspose(unit);
+    }
+
     /** max_ij P_ij. */
     double maxEntry();
 
@@ -68,7 +82,8 @@ public interface CouplingOperator {
     SparseCoupling sparse(double relativeThreshold);
 
     /** A sparse coupling: kept entries (row, column, weight) and the total weight dropped. Arrays are not copied. */
-    record SparseCoupling(int[] rows, int[] columns, double[] weights, double droppedMass, double maxEntry) {
+    record SparseCoupling(int[] rows, int[] columns, double[] weights, double droppedMass, double maxEntry)
+            implements java.io.Serializable {
         public int size() {
             return weights.length;
         }

@@ -12,6 +12,8 @@ import org.chreode.kernels.common.InvalidInputException;
  */
 public final class DenseCoupling implements CouplingOperator {
 
+    private static final long serialVersionUID = 1L;
+
     private final double[][] plan;
     private final int m;
 
@@ -72,6 +74,16 @@ public final class DenseCoupling implements CouplingOperator {
             }
         }
         return out;
+    }
+
+    @Override
+    public double[] row(int i) {
+        return plan[i].clone();
+    }
+
+    /** The stored plan, by reference (package callers only read it). */
+    double[][] plan() {
+        return plan;
     }
 
     @Override

@@ -38,7 +38,7 @@ public final class GrowthIterations {
     private final int rounds;
 
     /**
-     * @param solver the per-round solver
+     * @param solver the per-round dense solver ({@link #solve(double[][], GrowthPrior, IterationListener)})
      * @param rounds k ≥ 1
      */
     public GrowthIterations(UnbalancedSinkhorn solver, int rounds) {
@@ -46,6 +46,12 @@ public final class GrowthIterations {
             throw new InvalidInputException("Growth iterations need a solver.");
         }
         this.solver = solver;
+        this.rounds = InvalidInputException.requireAtLeast("growthIters", rounds, 1);
+    }
+
+    /** k rounds of any {@link CouplingSolver} ({@link #solve(CouplingSolver, GrowthPrior, IterationListener)}). */
+    public GrowthIterations(int rounds) {
+        this.solver = null;
         this.rounds = InvalidInputException.requireAtLeast("growthIters", rounds, 1);
     }
 
@@ -61,7 +67,7 @@ public final class GrowthIterations {
      * @param learnedBudget  G_{r+1} = (P_r𝟙)·ΣG (ΣG of the prior)
      * @param learnedRates   G_{r+1}^{1/Δt}
      */
-    public record Round(UnbalancedSinkhorn.Result solution, double[] sourceMarginal, double[] learnedBudget,
+    public record Round(CouplingSolver.Solution solution, double[] sourceMarginal, double[] learnedBudget,
                         double[] learnedRates) {
     }
 
@@ -77,20 +83,38 @@ public final class GrowthIterations {
     }
 
     /**
-     * Runs the k rounds on a dense cost.
+     * Runs the k rounds on a dense cost with the solver given at construction.
      *
      * @param cost     n × m normalised cost (not modified)
      * @param prior    the prior budget of the n source cells
-     * @param listener receives every check of every round (phase suffixed "(growth round r/k)" when k &gt; 1); may be
-     *                 null
+     * @param listener receives every check of every round; may be null
      * @throws InvalidInputException if the prior's size differs from the cost's rows, or a round learns zero mass
      */
     public Result solve(double[][] cost, GrowthPrior prior, IterationListener listener) {
-        if (cost == null || cost.length != prior.size() || cost.length == 0) {
-            throw new InvalidInputException("The growth prior has " + prior.size() + " cells but the cost has "
-                    + (cost == null ? 0 : cost.length) + " rows.");
+        if (solver == null) {
+            throw new IllegalStateException("built without a dense solver: use solve(CouplingSolver, ...)");
         }
-        double[] b = prior.targetMarginal(cost[0].length);
+        if (cost == null || cost.length == 0) {
+            throw new InvalidInputException("The cost matrix is empty.");
+        }
+        return solve(CouplingSolver.stored(cost, solver), prior, listener);
+    }
+
+    /**
+     * Runs the k rounds.
+     *
+     * @param pair     the pair's solver (dense, online or low-rank)
+     * @param prior    the prior budget of the n source cells
+     * @param listener receives every check of every round (phase suffixed "(growth round r/k)" when k &gt; 1); may be
+     *                 null
+     * @throws InvalidInputException if the prior's size differs from the pair's sources, or a round learns zero mass
+     */
+    public Result solve(CouplingSolver pair, GrowthPrior prior, IterationListener listener) {
+        if (pair.sourceCount() != prior.size()) {
+            throw new InvalidInputException("The growth prior has " + prior.size() + " cells but the pair has "
+                    + pair.sourceCount() + " source cells.");
+        }
+        double[] b = prior.targetMarginal(pair.targetCount());
         double[] budget = prior.budget();
         double scale = 0;
         for (double g : budget) {
@@ -105,8 +129,8 @@ public final class GrowthIterations {
                 perRound = (phase, iteration, max, error, eps, elapsed) -> listener.onCheck(phase + round, iteration,
                         max, error, eps, elapsed);
             }
-            UnbalancedSinkhorn.Result solution = solver.solve(cost, a, b, perRound);
-            double[] rows = rowSums(cost, solution);
+            CouplingSolver.Solution solution = pair.solve(a, b, perRound);
+            double[] rows = solution.coupling().rowSums();
             double[] learned = new double[rows.length];
             double learnedTotal = 0;
             for (int i = 0; i < rows.length; i++) {
@@ -121,26 +145,5 @@ public final class GrowthIterations {
             budget = learned;
         }
         return new Result(out);
-    }
-
-    /** P𝟙 from the potentials, without storing P. */
-    static double[] rowSums(double[][] cost, UnbalancedSinkhorn.Result solution) {
-        double[] f = solution.f();
-        double[] g = solution.g();
-        double eps = solution.epsilon();
-        double[] rows = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            if (f[i] == Double.NEGATIVE_INFINITY) {
-                continue;
-            }
-            double s = 0;
-            for (int j = 0; j < g.length; j++) {
-                if (g[j] != Double.NEGATIVE_INFINITY) {
-                    s += Math.exp((f[i] + g[j] - cost[i][j]) / eps);
-                }
-            }
-            rows[i] = s;
-        }
-        return rows;
     }
 }

@@ -36,8 +36,9 @@ import org.chreode.kernels.lowrank.LinearAssignment;
  * and their counts are exact to ±1. For R and Rg the source and target indices are drawn systematically on each side
  * and paired by a random permutation.
  *
- * <p>A good coupling gives I ≪ R (and I ≈ the noise floor between two samples of t½). All sampling uses one
- * {@link Random} seeded with {@code seed}: results are reproducible for a given seed.
+ * <p>A good coupling gives I ≪ R (and I ≈ the noise floor between two samples of t½). The I draws use a
+ * {@link Random} seeded with {@code seed}, the baselines and subsamples one seeded with {@code seed + 1} (so R, Rg,
+ * F and L do not depend on how I was drawn): results are reproducible for a given seed.
  *
  * @since 0.1
  */
@@ -128,13 +129,103 @@ public final class InterpolationValidation {
                 cumulative[a * m + c] = acc;
             }
         }
-        if (!(acc > 0) || !Double.isFinite(acc)) {
-            throw new InvalidInputException("The coupling has no mass to interpolate (total " + acc + ").");
-        }
+        requireMass(acc);
         int[] pairs = systematic(cumulative, k, rng);
+        int[] sampledRows = new int[k];
+        int[] sampledColumns = new int[k];
+        for (int s = 0; s < k; s++) {
+            sampledRows[s] = rowOrder[pairs[s] / m];
+            sampledColumns[s] = colOrder[pairs[s] % m];
+        }
+        return distances(source, middle, target, sampledRows, sampledColumns, growth, fraction, rowOrder, colOrder);
+    }
+
+    /**
+     * The same distances for a coupling seen as an operator (online tiles, low-rank factors): a stored
+     * {@link DenseCoupling} takes the exact path above; otherwise the I pairs are drawn in two systematic stages —
+     * k rows ∝ (P v)_i with v_j = colsum_j^{−(1−s)} (one product), then for each drawn row its count of columns
+     * ∝ P_ij v_j from that row alone — which samples the same distribution without the n × m array.
+     */
+    public Distances evaluate(double[][] source, double[][] middle, double[][] target, CouplingOperator coupling,
+                              double[] growth, double fraction) {
+        if (coupling instanceof DenseCoupling dense) {
+            return evaluate(source, middle, target, dense.plan(), growth, fraction);
+        }
+        int n = source.length;
+        int m = target.length;
+        if (n == 0 || m == 0 || middle.length == 0) {
+            throw new InvalidInputException("Interpolation validation needs cells at all three time points.");
+        }
+        if (coupling.sourceCount() != n || coupling.targetCount() != m || growth.length != n) {
+            throw new InvalidInputException("The coupling must be " + n + " x " + m + " and the growth must have " + n
+                    + " entries.");
+        }
+        if (!(fraction > 0 && fraction < 1)) {
+            throw InvalidInputException.parameter("fraction", fraction, "must lie in (0, 1)");
+        }
+        Random rng = new Random(seed);
+        int k = Math.min(middle.length, sampleSize);
+        double[] colSums = coupling.columnSums();
+        double[] v = new double[m];
+        for (int j = 0; j < m; j++) {
+            v[j] = colSums[j] > 0 ? 1 / Math.pow(colSums[j], 1 - fraction) : 0.0;
+        }
+        double[] rowWeights = coupling.apply(v);
+        int[] rowOrder = principalOrder(source);
+        int[] colOrder = principalOrder(target);
+        double[] rowCumulative = new double[n];
+        double acc = 0;
+        for (int a = 0; a < n; a++) {
+            acc += Math.max(0.0, rowWeights[rowOrder[a]]);
+            rowCumulative[a] = acc;
+        }
+        requireMass(acc);
+        int[] drawnRows = systematic(rowCumulative, k, rng);
+        int[] sampledRows = new int[k];
+        int[] sampledColumns = new int[k];
+        int s = 0;
+        while (s < k) {
+            int e = s;
+            while (e < k && drawnRows[e] == drawnRows[s]) {
+                e++;
+            }
+            int i = rowOrder[drawnRows[s]];
+            double[] row = coupling.row(i);
+            double[] columnCumulative = new double[m];
+            double c = 0;
+            for (int q = 0; q < m; q++) {
+                int j = colOrder[q];
+                c += row[j] * v[j];
+                columnCumulative[q] = c;
+            }
+            int[] columns = systematic(columnCumulative, e - s, rng);
+            for (int r = s; r < e; r++) {
+                sampledRows[r] = i;
+                sampledColumns[r] = colOrder[columns[r - s]];
+            }
+            s = e;
+        }
+        return distances(source, middle, target, sampledRows, sampledColumns, growth, fraction, rowOrder, colOrder);
+    }
+
+    private static void requireMass(double total) {
+        if (!(total > 0) || !Double.isFinite(total)) {
+            throw new InvalidInputException("The coupling has no mass to interpolate (total " + total + ").");
+        }
+    }
+
+    /** I from the drawn index pairs, then R, Rg, F and L, each against the middle cells. */
+    private Distances distances(double[][] source, double[][] middle, double[][] target, int[] sampledRows,
+                                int[] sampledColumns, double[] growth, double fraction, int[] rowOrder,
+                                int[] colOrder) {
+        // The baselines draw from their own stream: R, Rg, F and L do not depend on how I was sampled.
+        Random rng = new Random(seed + 1);
+        int n = source.length;
+        int m = target.length;
+        int k = sampledRows.length;
         double[][] interp = new double[k][];
         for (int s = 0; s < k; s++) {
-            interp[s] = between(source[rowOrder[pairs[s] / m]], target[colOrder[pairs[s] % m]], fraction);
+            interp[s] = between(source[sampledRows[s]], target[sampledColumns[s]], fraction);
         }
         double[] uniformSources = new double[n];
         for (int i = 0; i < n; i++) {

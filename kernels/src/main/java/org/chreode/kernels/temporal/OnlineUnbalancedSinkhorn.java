@@ -492,7 +492,7 @@ public final class OnlineUnbalancedSinkhorn {
      * transposed columns of the other side.
      */
     record TileSide(int rowCount, int columnCount, int dimension, double[] scaledRows, double[] rowNorms,
-                    double[] columnsT, double[] columnNorms, double inverseScale) {
+                    double[] columnsT, double[] columnNorms, double inverseScale) implements java.io.Serializable {
 
         static TileSide of(PointCloudCost.TileSide side, double scale, int d) {
             double[] scaled = side.rows().clone();

@@ -22,7 +22,9 @@ import org.chreode.kernels.geometry.CostNormalization;
  *
  * @since 0.2
  */
-public final class PointCloudCost {
+public final class PointCloudCost implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** Column counts are padded to a multiple of this (two AVX-512 double vectors). */
     public static final int PAD = 16;
@@ -255,6 +257,6 @@ public final class PointCloudCost {
      * No copies: package-private views of this cost's arrays.
      */
     record TileSide(int rowCount, double[] rows, double[] rowNorms, double[] columnsT, double[] columnNorms,
-                    int columnCount) {
+                    int columnCount) implements java.io.Serializable {
     }
 }

@@ -162,6 +162,15 @@ public final class TransportMap {
         return out;
     }
 
+    /** This map as a {@link CouplingOperator} (shares the stored matrix; the map is immutable). */
+    public CouplingOperator operator() {
+        return new DenseCoupling(coupling);
+    }
+
+    private static List<CouplingOperator> operators(List<TransportMap> chain) {
+        return chain.stream().map(TransportMap::operator).toList();
+    }
+
     /** This map with every entry multiplied by {@code factor} &gt; 0 (e.g. {@link UnbalancedSinkhorn#wotScaleFactor}). */
     public TransportMap scaled(double factor) {
         InvalidInputException.requirePositive("factor", factor);
@@ -210,7 +219,7 @@ public final class TransportMap {
      * NaN where a_i = 0.
      */
     public double[] growthRates(double[] sourceMarginal) {
-        requireLength("source marginal", sourceMarginal, sourceIds.length);
+        CouplingChains.requireLength("source marginal", sourceMarginal, sourceIds.length);
         double[] r = rowSums();
         for (int i = 0; i < r.length; i++) {
             if (!(sourceMarginal[i] >= 0)) {
@@ -284,11 +293,11 @@ public final class TransportMap {
         double[] x = p.clone();
         for (TransportMap map : chain) {
             if (normalization == StepNormalization.BEFORE_EACH_STEP) {
-                x = normalized(x);
+                x = CouplingChains.normalized(x);
             }
             x = map.push(x);
             if (normalization == StepNormalization.AFTER_EACH_STEP) {
-                x = normalized(x);
+                x = CouplingChains.normalized(x);
             }
         }
         return x;
@@ -300,11 +309,11 @@ public final class TransportMap {
         double[] x = q.clone();
         for (int k = chain.size() - 1; k >= 0; k--) {
             if (normalization == StepNormalization.BEFORE_EACH_STEP) {
-                x = normalized(x);
+                x = CouplingChains.normalized(x);
             }
             x = chain.get(k).pull(x);
             if (normalization == StepNormalization.AFTER_EACH_STEP) {
-                x = normalized(x);
+                x = CouplingChains.normalized(x);
             }
         }
         return x;
@@ -329,13 +338,7 @@ public final class TransportMap {
      */
     public static List<double[]> descendantsPerStep(List<TransportMap> chain, double[] p) {
         requireChain(chain);
-        List<double[]> out = new ArrayList<>();
-        double[] x = normalized(p);
-        for (TransportMap map : chain) {
-            x = normalized(map.push(x));
-            out.add(x);
-        }
-        return out;
+        return CouplingChains.descendantsPerStep(operators(chain), p);
     }
 
     /**
@@ -345,13 +348,7 @@ public final class TransportMap {
      */
     public static List<double[]> ancestorsPerStep(List<TransportMap> chain, double[] q) {
         requireChain(chain);
-        double[][] out = new double[chain.size()][];
-        double[] x = normalized(q);
-        for (int k = chain.size() - 1; k >= 0; k--) {
-            x = normalized(chain.get(k).pull(x));
-            out[k] = x;
-        }
-        return Arrays.asList(out);
+        return CouplingChains.ancestorsPerStep(operators(chain), q);
     }
 
     /**
@@ -389,41 +386,7 @@ public final class TransportMap {
      * @param targetGroups group label per target cell
      */
     public TransitionTable transitionTable(String[] sourceGroups, String[] targetGroups, boolean forward) {
-        requireLength("source groups", sourceGroups, sourceIds.length);
-        requireLength("target groups", targetGroups, targetIds.length);
-        Map<String, Integer> rows = index(sourceGroups, "source");
-        Map<String, Integer> cols = index(targetGroups, "target");
-        double[][] block = new double[rows.size()][cols.size()];
-        int[] colOf = new int[targetGroups.length];
-        for (int j = 0; j < colOf.length; j++) {
-            colOf[j] = cols.get(targetGroups[j]);
-        }
-        for (int i = 0; i < coupling.length; i++) {
-            double[] b = block[rows.get(sourceGroups[i])];
-            for (int j = 0; j < colOf.length; j++) {
-                b[colOf[j]] += coupling[i][j];
-            }
-        }
-        if (forward) {
-            for (double[] r : block) {
-                double s = Arrays.stream(r).sum();
-                for (int c = 0; c < r.length; c++) {
-                    r[c] = s > 0 ? r[c] / s : Double.NaN;
-                }
-            }
-        } else {
-            for (int c = 0; c < cols.size(); c++) {
-                double s = 0;
-                for (double[] r : block) {
-                    s += r[c];
-                }
-                for (double[] r : block) {
-                    r[c] = s > 0 ? r[c] / s : Double.NaN;
-                }
-            }
-        }
-        return new TransitionTable(rows.keySet().toArray(new String[0]), cols.keySet().toArray(new String[0]),
-                block);
+        return CouplingChains.transitionTable(operator(), sourceGroups, targetGroups, forward);
     }
 
     /** Label of the population WOT adds for cells covered by no population. */
@@ -441,32 +404,7 @@ public final class TransportMap {
      */
     public static Fates fates(List<TransportMap> chain, String[] lastTimeLabels) {
         requireChain(chain);
-        TransportMap last = chain.get(chain.size() - 1);
-        requireLength("last-time labels", lastTimeLabels, last.targetCount());
-        String[] labels = withOther(lastTimeLabels);
-        Map<String, Integer> pops = index(labels, "last-time");
-        int k = pops.size();
-        double[][] ind = indicators(labels, pops);
-        List<double[][]> perTime = new ArrayList<>();
-        perTime.add(rowNormalized(ind));
-        double[][] current = ind;
-        for (int t = chain.size() - 1; t >= 0; t--) {
-            TransportMap map = chain.get(t);
-            double[][] next = new double[map.sourceCount()][k];
-            for (int i = 0; i < next.length; i++) {
-                double[] row = map.coupling[i];
-                for (int j = 0; j < row.length; j++) {
-                    if (row[j] != 0) {
-                        for (int c = 0; c < k; c++) {
-                            next[i][c] += row[j] * current[j][c];
-                        }
-                    }
-                }
-            }
-            current = next;
-            perTime.add(0, rowNormalized(next));
-        }
-        return new Fates(pops.keySet().toArray(new String[0]), perTime);
+        return CouplingChains.fates(operators(chain), lastTimeLabels);
     }
 
     /**
@@ -478,13 +416,13 @@ public final class TransportMap {
     public static TransitionTable wotTransitionTable(List<TransportMap> chain, String[] startLabels,
                                                      String[] endLabels) {
         requireChain(chain);
-        requireLength("start labels", startLabels, chain.get(0).sourceCount());
-        requireLength("end labels", endLabels, chain.get(chain.size() - 1).targetCount());
-        String[] start = withOther(startLabels);
-        String[] end = withOther(endLabels);
-        Map<String, Integer> rows = index(start, "start");
-        Map<String, Integer> cols = index(end, "end");
-        double[][] pulled = indicators(end, cols);
+        CouplingChains.requireLength("start labels", startLabels, chain.get(0).sourceCount());
+        CouplingChains.requireLength("end labels", endLabels, chain.get(chain.size() - 1).targetCount());
+        String[] start = CouplingChains.withOther(startLabels);
+        String[] end = CouplingChains.withOther(endLabels);
+        Map<String, Integer> rows = CouplingChains.index(start, "start");
+        Map<String, Integer> cols = CouplingChains.index(end, "end");
+        double[][] pulled = CouplingChains.indicators(end, cols);
         for (int t = chain.size() - 1; t >= 0; t--) {
             TransportMap map = chain.get(t);
             double[][] next = new double[map.sourceCount()][cols.size()];
@@ -527,63 +465,6 @@ public final class TransportMap {
     public record Fates(String[] populations, List<double[][]> perTime) {
     }
 
-    private static String[] withOther(String[] labels) {
-        String[] out = labels.clone();
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] == null) {
-                out[i] = OTHER;
-            }
-        }
-        return out;
-    }
-
-    private static double[][] indicators(String[] labels, Map<String, Integer> pops) {
-        double[][] ind = new double[labels.length][pops.size()];
-        for (int i = 0; i < labels.length; i++) {
-            ind[i][pops.get(labels[i])] = 1.0;
-        }
-        return ind;
-    }
-
-    private static double[][] rowNormalized(double[][] x) {
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            double s = Arrays.stream(x[i]).sum();
-            out[i] = new double[x[i].length];
-            for (int c = 0; c < out[i].length; c++) {
-                out[i][c] = s > 0 ? x[i][c] / s : Double.NaN;
-            }
-        }
-        return out;
-    }
-
-    private static Map<String, Integer> index(String[] groups, String side) {
-        Map<String, Integer> idx = new LinkedHashMap<>();
-        for (String g : groups) {
-            if (g == null) {
-                throw new InvalidInputException("A " + side + " cell has no group label.");
-            }
-            idx.putIfAbsent(g, idx.size());
-        }
-        return idx;
-    }
-
-    private static double[] normalized(double[] x) {
-        double s = 0;
-        for (double v : x) {
-            s += v;
-        }
-        if (!(s > 0)) {
-            throw new InvalidInputException("Cannot normalise a measure with total mass " + s
-                    + " (the cell set received no mass along the chain).");
-        }
-        double[] out = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = x[i] / s;
-        }
-        return out;
-    }
-
     private static void requireChain(List<TransportMap> chain) {
         if (chain == null || chain.isEmpty()) {
             throw new InvalidInputException("A chain needs at least one transport map.");
@@ -596,16 +477,8 @@ public final class TransportMap {
         }
     }
 
-    private static void requireLength(String what, Object array, int expected) {
-        int len = array == null ? -1 : java.lang.reflect.Array.getLength(array);
-        if (len != expected) {
-            throw new InvalidInputException("The " + what + " has " + (len < 0 ? "no" : String.valueOf(len))
-                    + " entries; expected " + expected + ".");
-        }
-    }
-
     private static void requireMeasure(String what, double[] x, int expected) {
-        requireLength(what, x, expected);
+        CouplingChains.requireLength(what, x, expected);
         for (int i = 0; i < x.length; i++) {
             if (!Double.isFinite(x[i])) {
                 throw InvalidInputException.parameter(what + "[" + i + "]", x[i], "must be finite");
@@ -620,7 +493,8 @@ public final class TransportMap {
      * @param columnLabels target groups
      * @param values       rowLabels.length × columnLabels.length
      */
-    public record TransitionTable(String[] rowLabels, String[] columnLabels, double[][] values) {
+    public record TransitionTable(String[] rowLabels, String[] columnLabels, double[][] values)
+            implements java.io.Serializable {
         /** The entry for a (source group, target group) pair, by label. */
         public double value(String rowLabel, String columnLabel) {
             int r = Arrays.asList(rowLabels).indexOf(rowLabel);

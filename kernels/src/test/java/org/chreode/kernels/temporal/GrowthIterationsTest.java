@@ -91,7 +91,7 @@ class GrowthIterationsTest {
                 .solve(c, prior, null);
         assertEquals(3, result.rounds().size());
         for (GrowthIterations.Round round : result.rounds()) {
-            double[] rows = rowSums(round.solution().coupling(c));
+            double[] rows = rowSums(round.solution().potentials().coupling(c));
             assertArrayEquals(prior.sourceMarginal(), rows, 1e-12);
             assertArrayEquals(prior.budget(), round.learnedBudget(), 1e-10);
             assertArrayEquals(prior.rates(), round.learnedRates(), 1e-10);
@@ -134,7 +134,7 @@ class GrowthIterationsTest {
             assertArrayEquals(a, round.sourceMarginal(), 1e-15);
             assertArrayEquals(next, round.learnedBudget(), 1e-12);
             assertArrayEquals(rates, round.learnedRates(), 1e-12);
-            double[][] ours = round.solution().coupling(c);
+            double[][] ours = round.solution().potentials().coupling(c);
             for (int i = 0; i < 5; i++) {
                 assertArrayEquals(p[i], ours[i], 0.0);
             }
@@ -146,5 +146,50 @@ class GrowthIterationsTest {
             moved = Math.max(moved, Math.abs(result.last().learnedBudget()[i] - prior.budget()[i]));
         }
         assertTrue(moved > 1e-3, "learned budget equals the prior: " + moved);
+    }
+
+    @Test
+    void onlineRoundsEqualStoredRounds() {
+        Random rng = new Random(11);
+        double[][] x = new double[40][3];
+        double[][] y = new double[30][3];
+        for (double[] p : x) {
+            for (int k = 0; k < 3; k++) {
+                p[k] = rng.nextGaussian();
+            }
+        }
+        for (double[] p : y) {
+            for (int k = 0; k < 3; k++) {
+                p[k] = rng.nextGaussian() + (k == 0 ? 0.7 : 0);
+            }
+        }
+        double[] rates = new double[40];
+        for (int i = 0; i < rates.length; i++) {
+            rates[i] = 0.5 + rng.nextDouble();
+        }
+        String[] ids = new String[40];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = "c" + i;
+        }
+        GrowthPrior prior = GrowthPrior.fromRates(ids, rates, 2.0, "g");
+        double[][] dense = TemporalCost.squaredEuclidean(x, y, CostNormalization.MEAN).matrix();
+        GrowthIterations rounds = new GrowthIterations(3);
+        GrowthIterations.Result stored = rounds.solve(CouplingSolver.stored(dense,
+                new UnbalancedSinkhorn(0.1, 0.8, 0.9, 1e-12, 100_000)), prior, null);
+        GrowthIterations.Result online = rounds.solve(CouplingSolver.online(
+                new PointCloudCost(x, y, CostNormalization.MEAN),
+                new OnlineUnbalancedSinkhorn(0.1, 0.8, 0.9, 1e-12, 100_000, 2)), prior, null);
+        for (int r = 0; r < 3; r++) {
+            assertArrayEquals(stored.rounds().get(r).learnedRates(), online.rounds().get(r).learnedRates(), 1e-9,
+                    "round " + (r + 1));
+        }
+        double[] v = new double[30];
+        for (int j = 0; j < v.length; j++) {
+            v[j] = j % 3 == 0 ? 1 : 0;
+        }
+        assertArrayEquals(stored.last().solution().coupling().apply(v), online.last().solution().coupling().apply(v),
+                1e-10);
+        assertThrows(InvalidInputException.class, () -> rounds.solve(CouplingSolver.stored(dense,
+                new UnbalancedSinkhorn(0.1, 0.8, 0.9)), GrowthPrior.uniform(39, 1.0), null));
     }
 }

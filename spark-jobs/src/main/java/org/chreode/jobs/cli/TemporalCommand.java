@@ -7,6 +7,7 @@ import org.chreode.jobs.temporal.TemporalJob;
 import org.chreode.jobs.temporal.TemporalTableReader;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.geometry.CostNormalization;
+import org.chreode.kernels.geometry.KernelMode;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,6 +94,23 @@ public final class TemporalCommand implements Callable<Integer> {
             description = "Iteration cap per pair. Default: ${DEFAULT-VALUE}.")
     int maxIterations;
 
+    @Option(names = "--kernel", paramLabel = "auto|stored|online", defaultValue = "auto",
+            description = "Where each pair's kernel lives: stored (cost and coupling in memory, 16 n m bytes), online"
+                    + " (coordinates only, the kernel recomputed in tiles every iteration; memory O((n+m) d)) or auto"
+                    + " (stored when it fits the task's share of the executor heap, else online);"
+                    + " docs/kernel-modes.md. Default: ${DEFAULT-VALUE}.")
+    String kernel;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Worker threads per pair task; 0 = the executor cores divided among the pairs it solves at"
+                    + " once. Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(names = "--over-relaxation", paramLabel = "W", defaultValue = "1",
+            description = "Over-relaxation of the online solver in [1, 2): same solution, fewer iterations near hard"
+                    + " marginals (1.6 halves them on the bench). Default: ${DEFAULT-VALUE}.")
+    double overRelaxation;
+
     @Option(names = "--growth-col", paramLabel = "NAME",
             description = "Per-cell growth rate g >= 0 per unit time (WOT cell_growth_rate): prior budget G = g^dt,"
                     + " marginals a = G/sum(G), b = 1/n. Default: uniform marginals.")
@@ -178,8 +196,10 @@ public final class TemporalCommand implements Callable<Integer> {
         TemporalTableReader.Columns selection = new TemporalTableReader.Columns(columns.idCol, timeCol,
                 noCellTypes ? null : cellTypeCol, columns.features, columns.featurePrefix, annData.obsm, annData.useX,
                 growth.columns());
+        TemporalJob.Backend backend = new TemporalJob.Backend(KernelMode.parse(kernel), threads, overRelaxation);
+        backend.check(params);
         return new TemporalJob.Request(io.input, io.output, run.overwrite, selection, params, pairs,
-                RunOptions.commandLine(spec.commandLine()), growth, from, validation);
+                RunOptions.commandLine(spec.commandLine()), growth, from, validation, backend);
     }
 
 }

@@ -277,7 +277,7 @@ public final class PartitionedSnapshotJob {
             // a mutable copy: pool() drops each outcome once its triples are in the chain builders
             outcomes = new ArrayList<>(jsc.parallelize(subsets, subsets.size())
                     .map(new SubsetTask(shared, settings, partitioning.transitionsPerCell(), subsets.size(),
-                            subsetKernelBudget(spark)))
+                            org.chreode.jobs.TaskBudget.kernelBytes(spark)))
                     .collect());
         } finally {
             spark.sparkContext().removeSparkListener(progress);
@@ -294,22 +294,6 @@ public final class PartitionedSnapshotJob {
         timings.put("subset_solves", (solved - partitioned) / 1e9);
         return pool(input, global, plan, partitioning, !Double.isNaN(settings.outlierCost()), outcomes, t0,
                 timings);
-    }
-
-    /**
-     * The bytes one subset's stored kernel may take under {@code --kernel auto}:
-     * {@link KernelMode#defaultBudget} of the executor heap ({@code spark.executor.memory}, else this JVM's max heap)
-     * shared by the subsets one executor solves at once ({@code spark.executor.cores}, else the default parallelism
-     * in local mode, divided by {@code spark.task.cpus}).
-     */
-    static long subsetKernelBudget(SparkSession spark) {
-        org.apache.spark.SparkConf conf = spark.sparkContext().getConf();
-        long heap = conf.contains("spark.executor.memory") ? conf.getSizeAsBytes("spark.executor.memory")
-                : Runtime.getRuntime().maxMemory();
-        int cores = conf.contains("spark.executor.cores") ? conf.getInt("spark.executor.cores", 1)
-                : spark.sparkContext().defaultParallelism();
-        int concurrent = Math.max(1, cores / Math.max(1, conf.getInt("spark.task.cpus", 1)));
-        return KernelMode.defaultBudget(heap, concurrent);
     }
 
     /**

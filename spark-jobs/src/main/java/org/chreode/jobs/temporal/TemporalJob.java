@@ -8,13 +8,16 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -22,8 +25,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.chreode.jobs.ChreodeVersion;
 import org.chreode.jobs.Failures;
+import org.chreode.jobs.TaskBudget;
 import org.chreode.jobs.io.AtomicOutput;
 import org.chreode.jobs.io.SnapshotOutputWriter;
 import org.chreode.jobs.snapshot.LoggingIterationListener;
@@ -32,9 +37,15 @@ import org.chreode.kernels.common.Convergence;
 import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.geometry.CostNormalization;
+import org.chreode.kernels.geometry.KernelMode;
+import org.chreode.kernels.temporal.CouplingChains;
+import org.chreode.kernels.temporal.CouplingOperator;
+import org.chreode.kernels.temporal.CouplingSolver;
 import org.chreode.kernels.temporal.GrowthIterations;
 import org.chreode.kernels.temporal.GrowthPrior;
 import org.chreode.kernels.temporal.InterpolationValidation;
+import org.chreode.kernels.temporal.OnlineUnbalancedSinkhorn;
+import org.chreode.kernels.temporal.PointCloudCost;
 import org.chreode.kernels.temporal.TemporalCost;
 import org.chreode.kernels.temporal.TransportMap;
 import org.chreode.kernels.temporal.UnbalancedSinkhorn;
@@ -174,20 +185,65 @@ public final class TemporalJob {
         }
     }
 
+    /**
+     * Where each pair's kernel lives (docs/kernel-modes.md, spec §9): {@code kernel} stored (cost and coupling in
+     * memory, 16·n·m bytes), online (coordinates only, the kernel recomputed tile by tile every iteration; memory
+     * O((n + m)·d)) or auto (stored when 16·n·m bytes fit the per-task budget, else online); {@code threads} per pair
+     * task (0 = the task's share of the executor cores); {@code overRelaxation} ω ∈ [1, 2) of the online solver.
+     */
+    public record Backend(KernelMode kernel, int threads, double overRelaxation) implements Serializable {
+        /** auto, the task's share of the cores, ω = 1. */
+        public static final Backend DEFAULT = new Backend(KernelMode.AUTO, 0, 1.0);
+
+        public Backend {
+            if (kernel == null) {
+                kernel = KernelMode.AUTO;
+            }
+            if (kernel == KernelMode.DISTRIBUTED) {
+                throw new InvalidInputException("--kernel distributed is for one large snapshot (chreode snapshot);"
+                        + " temporal pairs take auto, stored or online (pairs run in parallel as Spark tasks).");
+            }
+            if (threads < 0) {
+                throw new InvalidInputException("--threads must be >= 0 (0 = the task's share of the cores; got "
+                        + threads + ").");
+            }
+            if (!(overRelaxation >= 1 && overRelaxation < 2)) {
+                throw new InvalidInputException("--over-relaxation must be in [1, 2) (1 = plain Sinkhorn; got "
+                        + overRelaxation + ").");
+            }
+        }
+
+        /** Fails before any solve when the options cannot work together. */
+        public void check(Params params) {
+            if (kernel == KernelMode.ONLINE && params.costNormalization() == CostNormalization.MEDIAN) {
+                throw new InvalidInputException("--cost-normalization median needs the stored n x m cost; with"
+                        + " --kernel online use --cost-normalization mean or none.");
+            }
+        }
+    }
+
     /** One run's request. {@code pairs} = the {@code --pairs} text, or null for consecutive time points. */
     public record Request(String input, String output, boolean overwrite, TemporalTableReader.Columns columns,
                           Params params, String pairs, List<String> commandLine, GrowthOptions growth,
-                          FromOptions from, ValidationOptions validation) {
+                          FromOptions from, ValidationOptions validation, Backend backend) {
         public Request {
             growth = growth == null ? GrowthOptions.NONE : growth;
             from = from == null ? FromOptions.NONE : from;
             validation = validation == null ? ValidationOptions.NONE : validation;
+            backend = backend == null ? Backend.DEFAULT : backend;
+        }
+
+        /** The default backend (auto kernel). */
+        public Request(String input, String output, boolean overwrite, TemporalTableReader.Columns columns,
+                       Params params, String pairs, List<String> commandLine, GrowthOptions growth,
+                       FromOptions from, ValidationOptions validation) {
+            this(input, output, overwrite, columns, params, pairs, commandLine, growth, from, validation, null);
         }
 
         /** Uniform prior, one solve, no cell set, no validation. */
         public Request(String input, String output, boolean overwrite, TemporalTableReader.Columns columns,
                        Params params, String pairs, List<String> commandLine) {
-            this(input, output, overwrite, columns, params, pairs, commandLine, null, null, null);
+            this(input, output, overwrite, columns, params, pairs, commandLine, null, null, null, null);
         }
     }
 
@@ -199,17 +255,34 @@ public final class TemporalJob {
     }
 
     /**
-     * What one task returns for one pair (the coupling of the last growth round).
+     * What the driver collects for one pair (the last growth round's coupling): everything but the coupling itself.
      *
-     * @param priorRates   G^{1/Δt} of the prior
-     * @param roundRates   learned rates per growth round (moscot posterior_growth_rates of each round's solve)
-     * @param learnedBudget the last round's learned budget G_{k+1}
+     * @param kernel          stored or online (as resolved for this pair)
+     * @param priorRates      G^{1/Δt} of the prior
+     * @param roundRates      learned rates per growth round (moscot posterior_growth_rates of each round's solve)
+     * @param learnedBudget   the last round's learned budget G_{k+1}
      * @param roundIterations iterations of each round
+     * @param forward         row-normalised cell-type transition table (null without cell types)
+     * @param backward        column-normalised cell-type transition table (null without cell types)
+     * @param totalMass       ΣP
+     * @param keptEntries     entries at or above the threshold
+     * @param droppedMass     mass of the other entries
+     * @param maxEntry        max P_ij
      */
-    public record PairSolution(int index, double[][] coupling, Convergence.Status status, int iterations,
-                               double finalError, double marginalError, double costScale, int components,
-                               double seconds, double[] priorRates, double[][] roundRates, double[] learnedBudget,
-                               int[] roundIterations) implements Serializable {
+    public record PairSummary(int index, String kernel, Convergence.Status status, int iterations, double finalError,
+                              double marginalError, double costScale, int components, double seconds,
+                              double[] priorRates, double[][] roundRates, double[] learnedBudget,
+                              int[] roundIterations, TransportMap.TransitionTable forward,
+                              TransportMap.TransitionTable backward, double totalMass, long keptEntries,
+                              double droppedMass, double maxEntry) implements Serializable {
+    }
+
+    /**
+     * What one pair task leaves on its executor (persisted): the summary, the coupling as an operator (chained
+     * pushes and pulls run there, see {@link ExecutorCoupling}) and its sparse export (written from there).
+     */
+    public record PairSolution(PairSummary summary, CouplingOperator coupling, CouplingOperator.SparseCoupling sparse)
+            implements Serializable {
     }
 
     /** A triplet t₀ &lt; t½ &lt; t₁ of consecutive time points for the interpolation validation. */
@@ -337,30 +410,37 @@ public final class TemporalJob {
             }
         }
 
-        // ---- one Spark task per pair ----
+        // ---- one Spark task per pair; solutions stay on the executors ----
         long solveStart = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Backend backend = request.backend();
+        backend.check(params);
+        int threads = backend.threads() > 0 ? backend.threads() : TaskBudget.threadsPerTask(spark, pairs.size());
+        long budget = TaskBudget.kernelBytes(spark);
         Broadcast<double[][]> features = jsc.broadcast(input.features());
+        Broadcast<String[]> cellTypes = input.cellTypes() == null ? null : jsc.broadcast(input.cellTypes());
         List<Integer> indices = new ArrayList<>();
         for (int k = 0; k < pairs.size(); k++) {
             indices.add(k);
         }
-        List<PairSolution> solutions;
+        Solve solve = new Solve(features, params, backend, threads, budget, growth.growthIters());
+        JavaRDD<PairSolution> solved = jsc.parallelize(indices, pairs.size())
+                .map(new PairTask(solve, sourceIdx, targetIdx, priors, cellTypes))
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            solutions = new ArrayList<>(jsc.parallelize(indices, pairs.size())
-                    .map(new PairSolver(features, sourceIdx, targetIdx, params, priors, growth.growthIters()))
-                    .collect());
-        } catch (RuntimeException e) {
-            features.destroy();
-            throw Failures.userFacing(e);
-        }
-        solutions.sort((a, b) -> Integer.compare(a.index(), b.index()));
-        double solveSeconds = seconds(solveStart);
+            List<PairSummary> summaries;
+            try {
+                jsc.setJobDescription("chreode temporal: solve " + pairs.size() + " pair(s)");
+                summaries = new ArrayList<>(solved.map(PairSolution::summary).collect());
+            } catch (RuntimeException e) {
+                throw Failures.userFacing(e);
+            }
+            summaries.sort((x, y) -> Integer.compare(x.index(), y.index()));
+            double solveSeconds = seconds(solveStart);
 
-        // ---- interpolation validation: one Spark task per triplet ----
-        long validationStart = System.nanoTime();
-        List<TripletResult> validation = new ArrayList<>();
-        try {
+            // ---- interpolation validation: one Spark task per triplet ----
+            long validationStart = System.nanoTime();
+            List<TripletResult> validation = new ArrayList<>();
             if (!triplets.isEmpty()) {
                 int t = triplets.size();
                 int[][] startIdx = new int[t][];
@@ -376,25 +456,91 @@ public final class TemporalJob {
                     tripletPriors[k] = prior(input, startIdx[k], tr.end() - tr.start(), growth);
                     tripletIndices.add(k);
                 }
-                validation.addAll(jsc.parallelize(tripletIndices, t).map(new TripletSolver(features, startIdx,
-                        midIdx, endIdx, triplets, params, tripletPriors, growth.growthIters(), request.validation()))
-                        .collect());
-                validation.sort((a, b) -> Integer.compare(a.index(), b.index()));
+                try {
+                    jsc.setJobDescription("chreode temporal: interpolation validation of " + t + " triplet(s)");
+                    validation.addAll(jsc.parallelize(tripletIndices, t).map(new TripletTask(solve, startIdx, midIdx,
+                            endIdx, triplets, tripletPriors, request.validation())).collect());
+                } catch (RuntimeException e) {
+                    throw Failures.userFacing(e);
+                }
+                validation.sort((x, y) -> Integer.compare(x.index(), y.index()));
             }
-        } catch (RuntimeException e) {
-            throw Failures.userFacing(e);
-        } finally {
-            features.destroy();
-        }
-        double validationSeconds = seconds(validationStart);
+            double validationSeconds = seconds(validationStart);
 
-        // ---- outputs ----
-        long writeStart = System.nanoTime();
-        List<TransportMap> maps = new ArrayList<>();
-        for (int k = 0; k < pairs.size(); k++) {
-            maps.add(new TransportMap(pick(input.ids(), sourceIdx[k]), pick(input.ids(), targetIdx[k]),
-                    solutions.get(k).coupling()));
+            // ---- outputs ----
+            long writeStart = System.nanoTime();
+            List<ExecutorCoupling> couplings = new ArrayList<>();
+            for (int k = 0; k < pairs.size(); k++) {
+                couplings.add(new ExecutorCoupling(solved, k, "pair " + pairs.get(k).name(), sourceIdx[k].length,
+                        targetIdx[k].length));
+            }
+            Map<String, Object> run = runInfo(request, input, groups, growth, backend, threads, budget);
+            String finalPath;
+            List<Map<String, Object>> pairReports = new ArrayList<>();
+            try (AtomicOutput out = AtomicOutput.open(request.output(), request.overwrite(),
+                    spark.sparkContext().hadoopConfiguration())) {
+                Broadcast<String[]> ids = jsc.broadcast(input.ids());
+                for (int k = 0; k < pairs.size(); k++) {
+                    jsc.setJobDescription("chreode temporal: write coupling " + pairs.get(k).name());
+                    pairReports.add(writeCoupling(spark, out, solved, ids, pairs.get(k), summaries.get(k),
+                            sourceIdx[k], targetIdx[k]));
+                }
+                ids.destroy();
+                writeGrowth(out, input, pairs, summaries, sourceIdx, growth.growthIters());
+                boolean types = input.cellTypes() != null;
+                if (types) {
+                    for (int k = 0; k < pairs.size(); k++) {
+                        writeTable(out, "transitions/" + pairs.get(k).name() + "_forward.csv",
+                                summaries.get(k).forward());
+                        writeTable(out, "transitions/" + pairs.get(k).name() + "_backward.csv",
+                                summaries.get(k).backward());
+                    }
+                }
+                jsc.setJobDescription("chreode temporal: fates");
+                String fatesNote = writeFates(out, input, pairs, couplings, sourceIdx, targetIdx, types);
+                run.put("pairs", pairReports);
+                run.put("growth", growthReport(growth, summaries));
+                run.put("fates", fatesNote);
+                if (cellSet != null) {
+                    jsc.setJobDescription("chreode temporal: descendants and ancestors");
+                    run.put("from", writeTrajectories(out, input, cellSet, pairs, couplings, sourceIdx, targetIdx));
+                }
+                if (request.validation().enabled()) {
+                    run.put("validation", writeValidation(out, triplets, validation, request.validation()));
+                }
+                Map<String, Object> timings = new LinkedHashMap<>();
+                timings.put("read_seconds", readSeconds);
+                timings.put("solve_seconds", solveSeconds);
+                if (!triplets.isEmpty()) {
+                    timings.put("validation_seconds", validationSeconds);
+                }
+                timings.put("write_seconds", seconds(writeStart));
+                timings.put("total_seconds", seconds(start));
+                run.put("timings", timings);
+                try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
+                    SnapshotOutputWriter.writeRunJson(run, s);
+                }
+                out.commit();
+                finalPath = out.path();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot write the output: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw Failures.userFacing(e);
+            }
+            return new Report(finalPath, pairs, run);
+        } finally {
+            solved.unpersist(false);
+            features.destroy();
+            if (cellTypes != null) {
+                cellTypes.destroy();
+            }
         }
+    }
+
+    private static Map<String, Object> runInfo(Request request, TemporalInput input,
+                                               TreeMap<Double, List<Integer>> groups, GrowthOptions growth,
+                                               Backend backend, int threads, long budget) {
+        Params params = request.params();
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("command", "temporal");
         run.put("version", ChreodeVersion.get());
@@ -425,114 +571,122 @@ public final class TemporalJob {
         parameters.put("growth_col", growth.growthCol());
         parameters.put("proliferation_col", growth.proliferationCol());
         parameters.put("apoptosis_col", growth.apoptosisCol());
+        parameters.put("kernel", backend.kernel().label());
+        parameters.put("threads_per_task", threads);
+        parameters.put("stored_budget_bytes_per_task", budget);
+        parameters.put("over_relaxation", backend.overRelaxation());
         run.put("parameters", parameters);
         Map<String, Object> timePoints = new LinkedHashMap<>();
         groups.forEach((t, cells) -> timePoints.put(format(t), cells.size()));
         run.put("time_points", timePoints);
-
-        String finalPath;
-        List<Map<String, Object>> pairReports = new ArrayList<>();
-        try (AtomicOutput out = AtomicOutput.open(request.output(), request.overwrite(),
-                spark.sparkContext().hadoopConfiguration())) {
-            for (int k = 0; k < pairs.size(); k++) {
-                pairReports.add(writeCoupling(spark, out, pairs.get(k), maps.get(k), solutions.get(k),
-                        params.threshold()));
-            }
-            writeGrowth(out, pairs, maps, solutions, growth.growthIters());
-            boolean types = input.cellTypes() != null;
-            if (types) {
-                for (int k = 0; k < pairs.size(); k++) {
-                    String[] src = pick(input.cellTypes(), sourceIdx[k]);
-                    String[] tgt = pick(input.cellTypes(), targetIdx[k]);
-                    for (boolean forward : new boolean[] {true, false}) {
-                        writeTable(out, "transitions/" + pairs.get(k).name() + (forward ? "_forward" : "_backward")
-                                + ".csv", maps.get(k).transitionTable(src, tgt, forward));
-                    }
-                }
-            }
-            String fatesNote = writeFates(out, input, pairs, maps, targetIdx, types);
-            run.put("pairs", pairReports);
-            run.put("growth", growthReport(growth, solutions));
-            run.put("fates", fatesNote);
-            if (cellSet != null) {
-                run.put("from", writeTrajectories(out, cellSet, pairs, maps));
-            }
-            if (request.validation().enabled()) {
-                run.put("validation", writeValidation(out, triplets, validation, request.validation()));
-            }
-            Map<String, Object> timings = new LinkedHashMap<>();
-            timings.put("read_seconds", readSeconds);
-            timings.put("solve_seconds", solveSeconds);
-            if (!triplets.isEmpty()) {
-                timings.put("validation_seconds", validationSeconds);
-            }
-            timings.put("write_seconds", seconds(writeStart));
-            timings.put("total_seconds", seconds(start));
-            run.put("timings", timings);
-            try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
-                SnapshotOutputWriter.writeRunJson(run, s);
-            }
-            out.commit();
-            finalPath = out.path();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot write the output: " + e.getMessage(), e);
-        }
-        return new Report(finalPath, pairs, run);
+        return run;
     }
 
-    /** Solves one pair inside a Spark task. */
-    static final class PairSolver implements Function<Integer, PairSolution> {
+    /**
+     * The settings every pair and triplet task shares: the features, the solver parameters, the backend and how a
+     * pair's cost and solver are built ({@link #problem}).
+     */
+    record Solve(Broadcast<double[][]> features, Params params, Backend backend, int threads, long budgetBytes,
+                 int growthIters) implements Serializable {
+
+        /** A pair's cost and solver: stored or online by the backend rule, with the resolved mode and cost scale. */
+        PairProblem problem(double[][] xs, double[][] xt) {
+            KernelMode mode = CouplingSolver.resolve(backend.kernel(), xs.length, xt.length, budgetBytes);
+            if (mode == KernelMode.STORED) {
+                TemporalCost.Cost cost = TemporalCost.squaredEuclidean(xs, xt, params.costNormalization());
+                return new PairProblem(CouplingSolver.stored(cost.matrix(), new UnbalancedSinkhorn(params.epsilon(),
+                        params.tauA(), params.tauB(), params.tolerance(), params.maxIterations())), mode,
+                        cost.scale());
+            }
+            if (params.costNormalization() == CostNormalization.MEDIAN) {
+                throw new InvalidInputException("A pair of " + xs.length + " x " + xt.length + " cells does not fit"
+                        + " the stored budget (" + budgetBytes + " bytes per task), and --cost-normalization median"
+                        + " needs the stored cost: use --cost-normalization mean, or give the executors more"
+                        + " memory.");
+            }
+            PointCloudCost cost = new PointCloudCost(xs, xt, params.costNormalization());
+            OnlineUnbalancedSinkhorn solver = new OnlineUnbalancedSinkhorn(params.epsilon(), params.tauA(),
+                    params.tauB(), params.tolerance(), params.maxIterations(), threads)
+                    .withTranslationInvariance(true).withOverRelaxation(backend.overRelaxation());
+            return new PairProblem(CouplingSolver.online(cost, solver), mode, cost.scale());
+        }
+
+        GrowthIterations.Result solve(PairProblem problem, GrowthPrior prior, String label) {
+            return new GrowthIterations(growthIters).solve(problem.solver(), prior, progress(label + ", "
+                    + problem.mode().label() + ", ", params));
+        }
+
+        double[][] rows(int[] idx) {
+            double[][] x = features.value();
+            double[][] out = new double[idx.length][];
+            for (int i = 0; i < idx.length; i++) {
+                out[i] = x[idx[i]];
+            }
+            return out;
+        }
+    }
+
+    /** A pair's solver, the kernel mode it runs in and the cost scale s of C = ‖x − y‖²/s. */
+    record PairProblem(CouplingSolver solver, KernelMode mode, double costScale) {
+    }
+
+    /** Solves one pair inside a Spark task and reduces its coupling there (growth, tables, sparse export). */
+    static final class PairTask implements Function<Integer, PairSolution> {
         private static final long serialVersionUID = 1L;
-        private final Broadcast<double[][]> features;
+        private final Solve solve;
         private final int[][] sourceIdx;
         private final int[][] targetIdx;
-        private final Params params;
         private final GrowthPrior[] priors;
-        private final int growthIters;
+        private final Broadcast<String[]> cellTypes;
 
-        PairSolver(Broadcast<double[][]> features, int[][] sourceIdx, int[][] targetIdx, Params params,
-                   GrowthPrior[] priors, int growthIters) {
-            this.features = features;
+        PairTask(Solve solve, int[][] sourceIdx, int[][] targetIdx, GrowthPrior[] priors,
+                 Broadcast<String[]> cellTypes) {
+            this.solve = solve;
             this.sourceIdx = sourceIdx;
             this.targetIdx = targetIdx;
-            this.params = params;
             this.priors = priors;
-            this.growthIters = growthIters;
+            this.cellTypes = cellTypes;
         }
 
         @Override
         public PairSolution call(Integer k) {
             long t0 = System.nanoTime();
-            double[][] x = features.value();
-            double[][] xs = new double[sourceIdx[k].length][];
-            double[][] xt = new double[targetIdx[k].length][];
-            for (int i = 0; i < xs.length; i++) {
-                xs[i] = x[sourceIdx[k][i]];
-            }
-            for (int j = 0; j < xt.length; j++) {
-                xt[j] = x[targetIdx[k][j]];
-            }
+            double[][] xs = solve.rows(sourceIdx[k]);
+            double[][] xt = solve.rows(targetIdx[k]);
             int components = 0;
+            Params params = solve.params();
             if (params.localPca() > 0) {
                 TemporalCost.PairCoordinates pca = TemporalCost.localPca(xs, xt, params.localPca());
                 xs = pca.source();
                 xt = pca.target();
                 components = pca.singularValues().length;
             }
-            TemporalCost.Cost cost = TemporalCost.squaredEuclidean(xs, xt, params.costNormalization());
-            GrowthIterations.Result g = new GrowthIterations(solver(params), growthIters).solve(cost.matrix(),
-                    priors[k], progress("pair " + (k + 1) + "/" + sourceIdx.length + ", ", params));
-            UnbalancedSinkhorn.Result r = g.last().solution();
-            Convergence c = r.convergence();
+            PairProblem problem = solve.problem(xs, xt);
+            GrowthIterations.Result g = solve.solve(problem, priors[k], "pair " + (k + 1) + "/" + sourceIdx.length);
+            CouplingSolver.Solution last = g.last().solution();
+            CouplingOperator coupling = last.coupling();
+            Convergence c = last.convergence();
             double[][] roundRates = new double[g.rounds().size()][];
             int[] roundIterations = new int[g.rounds().size()];
             for (int q = 0; q < roundRates.length; q++) {
                 roundRates[q] = g.rounds().get(q).learnedRates();
                 roundIterations[q] = g.rounds().get(q).solution().convergence().iterations();
             }
-            return new PairSolution(k, r.coupling(cost.matrix()), c.status(), c.iterations(), c.finalError(),
-                    c.marginalError(), cost.scale(), components, seconds(t0), priors[k].rates(), roundRates,
-                    g.last().learnedBudget(), roundIterations);
+            TransportMap.TransitionTable forward = null;
+            TransportMap.TransitionTable backward = null;
+            if (cellTypes != null) {
+                String[] src = pick(cellTypes.value(), sourceIdx[k]);
+                String[] tgt = pick(cellTypes.value(), targetIdx[k]);
+                forward = CouplingChains.transitionTable(coupling, src, tgt, true);
+                backward = CouplingChains.transitionTable(coupling, src, tgt, false);
+            }
+            CouplingOperator.SparseCoupling sparse = coupling.sparse(params.threshold());
+            double total = sparse.keptMass() + sparse.droppedMass();
+            PairSummary summary = new PairSummary(k, problem.mode().label(), c.status(), c.iterations(),
+                    c.finalError(), c.marginalError(), problem.costScale(), components, seconds(t0),
+                    priors[k].rates(), roundRates, g.last().learnedBudget(), roundIterations, forward, backward, total,
+                    sparse.size(), sparse.droppedMass(), sparse.maxEntry());
+            return new PairSolution(summary, coupling, sparse);
         }
     }
 
@@ -543,75 +697,55 @@ public final class TemporalJob {
                 eps, elapsed);
     }
 
-    private static UnbalancedSinkhorn solver(Params params) {
-        return new UnbalancedSinkhorn(params.epsilon(), params.tauA(), params.tauB(), params.tolerance(),
-                params.maxIterations());
-    }
-
     /**
-     * Solves t₀ → t₁ of one triplet (skipping t½) with the run's parameters and growth rounds, then compares the
-     * interpolation with the observed t½ cells. Coordinates: the features, or with {@code --local-pca K} the local
-     * PCA of (t₀, t₁) with the t½ cells projected into it (WOT validation).
+     * Solves t₀ → t₁ of one triplet (skipping t½) with the run's parameters, backend and growth rounds, then compares
+     * the interpolation with the observed t½ cells. Coordinates: the features, or with {@code --local-pca K} the
+     * local PCA of (t₀, t₁) with the t½ cells projected into it (WOT validation).
      */
-    static final class TripletSolver implements Function<Integer, TripletResult> {
+    static final class TripletTask implements Function<Integer, TripletResult> {
         private static final long serialVersionUID = 1L;
-        private final Broadcast<double[][]> features;
+        private final Solve solve;
         private final int[][] startIdx;
         private final int[][] midIdx;
         private final int[][] endIdx;
         private final List<Triplet> triplets;
-        private final Params params;
         private final GrowthPrior[] priors;
-        private final int growthIters;
         private final ValidationOptions validation;
 
-        TripletSolver(Broadcast<double[][]> features, int[][] startIdx, int[][] midIdx, int[][] endIdx,
-                      List<Triplet> triplets, Params params, GrowthPrior[] priors, int growthIters,
-                      ValidationOptions validation) {
-            this.features = features;
+        TripletTask(Solve solve, int[][] startIdx, int[][] midIdx, int[][] endIdx, List<Triplet> triplets,
+                    GrowthPrior[] priors, ValidationOptions validation) {
+            this.solve = solve;
             this.startIdx = startIdx;
             this.midIdx = midIdx;
             this.endIdx = endIdx;
             this.triplets = new ArrayList<>(triplets);
-            this.params = params;
             this.priors = priors;
-            this.growthIters = growthIters;
             this.validation = validation;
         }
 
         @Override
         public TripletResult call(Integer k) {
             long t0 = System.nanoTime();
-            double[][] x = features.value();
-            double[][] xs = rows(x, startIdx[k]);
-            double[][] xm = rows(x, midIdx[k]);
-            double[][] xt = rows(x, endIdx[k]);
+            double[][] xs = solve.rows(startIdx[k]);
+            double[][] xm = solve.rows(midIdx[k]);
+            double[][] xt = solve.rows(endIdx[k]);
             int components = 0;
-            if (params.localPca() > 0) {
-                TemporalCost.PairCoordinates pca = TemporalCost.localPca(xs, xt, params.localPca());
+            if (solve.params().localPca() > 0) {
+                TemporalCost.PairCoordinates pca = TemporalCost.localPca(xs, xt, solve.params().localPca());
                 xm = TemporalCost.project(xs, xt, pca, xm);
                 xs = pca.source();
                 xt = pca.target();
                 components = pca.singularValues().length;
             }
-            TemporalCost.Cost cost = TemporalCost.squaredEuclidean(xs, xt, params.costNormalization());
             Triplet tr = triplets.get(k);
-            GrowthIterations.Result g = new GrowthIterations(solver(params), growthIters).solve(cost.matrix(),
-                    priors[k], progress("validation " + format(tr.start()) + "->" + format(tr.end()) + ", ", params));
-            UnbalancedSinkhorn.Result r = g.last().solution();
+            GrowthIterations.Result g = solve.solve(solve.problem(xs, xt), priors[k], "validation "
+                    + format(tr.start()) + "->" + format(tr.end()));
+            CouplingSolver.Solution r = g.last().solution();
             double fraction = (tr.mid() - tr.start()) / (tr.end() - tr.start());
             InterpolationValidation.Distances d = new InterpolationValidation(validation.size(), validation.seed())
-                    .evaluate(xs, xm, xt, r.coupling(cost.matrix()), g.last().learnedBudget(), fraction);
+                    .evaluate(xs, xm, xt, r.coupling(), g.last().learnedBudget(), fraction);
             return new TripletResult(k, d, r.convergence().status(), r.convergence().iterations(), components,
                     seconds(t0));
-        }
-
-        private static double[][] rows(double[][] x, int[] idx) {
-            double[][] out = new double[idx.length][];
-            for (int i = 0; i < idx.length; i++) {
-                out[i] = x[idx[i]];
-            }
-            return out;
         }
     }
 
@@ -620,40 +754,24 @@ public final class TemporalJob {
             .add("target_id", DataTypes.StringType, false)
             .add("weight", DataTypes.DoubleType, false);
 
-    private static Map<String, Object> writeCoupling(SparkSession spark, AtomicOutput out, Pair pair,
-                                                     TransportMap map, PairSolution s, double threshold) {
-        double max = 0;
-        for (int i = 0; i < map.sourceCount(); i++) {
-            for (int j = 0; j < map.targetCount(); j++) {
-                max = Math.max(max, map.get(i, j));
-            }
-        }
-        double cut = threshold * max;
-        double total = 0;
-        double dropped = 0;
-        long kept = 0;
-        List<Row> rows = new ArrayList<>();
-        String[] src = map.sourceIds();
-        String[] tgt = map.targetIds();
-        for (int i = 0; i < src.length; i++) {
-            for (int j = 0; j < tgt.length; j++) {
-                double w = map.get(i, j);
-                total += w;
-                if (w < cut || w == 0) {
-                    dropped += w;
-                } else {
-                    rows.add(RowFactory.create(src[i], tgt[j], w));
-                    kept++;
-                }
-            }
-        }
+    /**
+     * couplings/&lt;pair&gt;.parquet from the sparse export held on the executor that solved the pair (nothing n × m
+     * reaches the driver), and the pair's run.json entry.
+     */
+    private static Map<String, Object> writeCoupling(SparkSession spark, AtomicOutput out,
+                                                     JavaRDD<PairSolution> solved, Broadcast<String[]> ids, Pair pair,
+                                                     PairSummary s, int[] sourceIdx, int[] targetIdx) {
+        int index = s.index();
+        JavaRDD<Row> rows = solved.filter(p -> p.summary().index() == index)
+                .flatMap(new CouplingRows(ids, sourceIdx, targetIdx));
         spark.createDataFrame(rows, COUPLING_SCHEMA).coalesce(1).write()
                 .parquet(out.resolve("couplings/" + pair.name() + ".parquet"));
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("source", format(pair.source()));
         r.put("target", format(pair.target()));
-        r.put("source_cells", src.length);
-        r.put("target_cells", tgt.length);
+        r.put("source_cells", sourceIdx.length);
+        r.put("target_cells", targetIdx.length);
+        r.put("kernel", s.kernel());
         r.put("status", s.status());
         r.put("converged", s.status() == Convergence.Status.CONVERGED);
         r.put("iterations", s.iterations());
@@ -661,14 +779,53 @@ public final class TemporalJob {
         r.put("marginal_error", s.marginalError());
         r.put("cost_scale", s.costScale());
         r.put("local_pca_components", s.components());
-        r.put("total_mass", total);
-        r.put("max_entry", max);
-        r.put("entries_kept", kept);
-        r.put("entries_dropped", (long) src.length * tgt.length - kept);
-        r.put("dropped_mass", dropped);
-        r.put("dropped_mass_fraction", total > 0 ? dropped / total : 0.0);
+        r.put("total_mass", s.totalMass());
+        r.put("max_entry", s.maxEntry());
+        r.put("entries_kept", s.keptEntries());
+        r.put("entries_dropped", (long) sourceIdx.length * targetIdx.length - s.keptEntries());
+        r.put("dropped_mass", s.droppedMass());
+        r.put("dropped_mass_fraction", s.totalMass() > 0 ? s.droppedMass() / s.totalMass() : 0.0);
         r.put("solve_seconds", s.seconds());
         return r;
+    }
+
+    /** The kept entries of one pair's sparse coupling as (source_id, target_id, weight) rows, streamed. */
+    static final class CouplingRows implements FlatMapFunction<PairSolution, Row> {
+        private static final long serialVersionUID = 1L;
+        private final Broadcast<String[]> ids;
+        private final int[] sourceIdx;
+        private final int[] targetIdx;
+
+        CouplingRows(Broadcast<String[]> ids, int[] sourceIdx, int[] targetIdx) {
+            this.ids = ids;
+            this.sourceIdx = sourceIdx;
+            this.targetIdx = targetIdx;
+        }
+
+        @Override
+        public Iterator<Row> call(PairSolution solution) {
+            CouplingOperator.SparseCoupling sparse = solution.sparse();
+            String[] all = ids.value();
+            return new Iterator<>() {
+                private int at;
+
+                @Override
+                public boolean hasNext() {
+                    return at < sparse.size();
+                }
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    Row row = RowFactory.create(all[sourceIdx[sparse.rows()[at]]], all[targetIdx[sparse.columns()[at]]],
+                            sparse.weights()[at]);
+                    at++;
+                    return row;
+                }
+            };
+        }
     }
 
     /**
@@ -676,8 +833,8 @@ public final class TemporalJob {
      * {@code posterior_growth_rates} of the last solve: ((P𝟙)_i·ΣG)^{1/Δt}; with a uniform prior n·(P𝟙)_i raised to
      * 1/Δt), {@code prior_growth_rate} = G^{1/Δt}, and {@code growth_rate_round_<r>} for r = 1…k.
      */
-    private static void writeGrowth(AtomicOutput out, List<Pair> pairs, List<TransportMap> maps,
-                                    List<PairSolution> solutions, int rounds) throws IOException {
+    private static void writeGrowth(AtomicOutput out, TemporalInput input, List<Pair> pairs,
+                                    List<PairSummary> solutions, int[][] sourceIdx, int rounds) throws IOException {
         try (PrintWriter w = writer(out, "growth.csv")) {
             StringBuilder header = new StringBuilder("cell_id,day,growth_rate,prior_growth_rate");
             for (int r = 1; r <= rounds; r++) {
@@ -685,8 +842,8 @@ public final class TemporalJob {
             }
             w.println(header);
             for (int k = 0; k < pairs.size(); k++) {
-                PairSolution s = solutions.get(k);
-                String[] ids = maps.get(k).sourceIds();
+                PairSummary s = solutions.get(k);
+                String[] ids = pick(input.ids(), sourceIdx[k]);
                 String day = format(pairs.get(k).source());
                 double[][] perRound = s.roundRates();
                 for (int i = 0; i < ids.length; i++) {
@@ -701,7 +858,7 @@ public final class TemporalJob {
         }
     }
 
-    private static Map<String, Object> growthReport(GrowthOptions growth, List<PairSolution> solutions) {
+    private static Map<String, Object> growthReport(GrowthOptions growth, List<PairSummary> solutions) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("prior", growth.description());
         r.put("growth_iters", growth.growthIters());
@@ -709,7 +866,7 @@ public final class TemporalJob {
                 + " ((P 1)_i * sum(G))^(1/dt), G = the prior budget; growth_rate_round_<r> = the same for round r"
                 + " (WOT g_r)");
         List<Object> iterations = new ArrayList<>();
-        for (PairSolution s : solutions) {
+        for (PairSummary s : solutions) {
             iterations.add(java.util.Arrays.stream(s.roundIterations()).boxed().toList());
         }
         r.put("iterations_per_round", iterations);
@@ -793,8 +950,9 @@ public final class TemporalJob {
      * ending in each cell type of t_K (WOT fates: indicators pulled back without normalisation, rows normalised).
      * Returns a note for run.json.
      */
-    private static String writeFates(AtomicOutput out, TemporalInput input, List<Pair> pairs, List<TransportMap> maps,
-                                     int[][] targetIdx, boolean types) throws IOException {
+    private static String writeFates(AtomicOutput out, TemporalInput input, List<Pair> pairs,
+                                     List<ExecutorCoupling> couplings, int[][] sourceIdx, int[][] targetIdx,
+                                     boolean types) throws IOException {
         if (!types) {
             return "not written: no cell-type column (--no-cell-types)";
         }
@@ -805,7 +963,7 @@ public final class TemporalJob {
             }
         }
         int last = pairs.size() - 1;
-        TransportMap.Fates fates = TransportMap.fates(maps, pick(input.cellTypes(), targetIdx[last]));
+        TransportMap.Fates fates = CouplingChains.fates(couplings, pick(input.cellTypes(), targetIdx[last]));
         try (PrintWriter w = writer(out, "fates.csv")) {
             StringBuilder header = new StringBuilder("cell_id,day");
             for (String p : fates.populations()) {
@@ -814,7 +972,7 @@ public final class TemporalJob {
             w.println(header);
             for (int k = 0; k < pairs.size(); k++) {
                 double[][] probs = fates.perTime().get(k);
-                String[] ids = maps.get(k).sourceIds();
+                String[] ids = pick(input.ids(), sourceIdx[k]);
                 String day = format(pairs.get(k).source());
                 for (int i = 0; i < ids.length; i++) {
                     StringBuilder line = new StringBuilder(csv(ids[i])).append(',').append(day);
@@ -835,8 +993,9 @@ public final class TemporalJob {
      * pairs starting at T (T → t' → t'' …) and pulled back through the chain of pairs ending at T. Rows
      * {@code cell_id, day, mass, from_day} for every cell of every reached time point. Returns the run.json section.
      */
-    private static Map<String, Object> writeTrajectories(AtomicOutput out, CellSet set, List<Pair> pairs,
-                                                         List<TransportMap> maps) throws IOException {
+    private static Map<String, Object> writeTrajectories(AtomicOutput out, TemporalInput input, CellSet set,
+                                                         List<Pair> pairs, List<ExecutorCoupling> couplings,
+                                                         int[][] sourceIdx, int[][] targetIdx) throws IOException {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("selection", set.description());
         Map<String, Object> counts = new LinkedHashMap<>();
@@ -866,13 +1025,14 @@ public final class TemporalJob {
                 }
                 List<String> days = new ArrayList<>();
                 if (!forward.isEmpty()) {
-                    List<TransportMap> chain = forward.stream().map(maps::get).toList();
-                    List<double[]> steps = TransportMap.descendantsPerStep(chain,
-                            set.indicator(chain.get(0).sourceIds()));
+                    List<ExecutorCoupling> chain = forward.stream().map(couplings::get).toList();
+                    List<double[]> steps = CouplingChains.descendantsPerStep(chain,
+                            set.indicator(pick(input.ids(), sourceIdx[forward.get(0)])));
                     for (int s = 0; s < steps.size(); s++) {
                         Pair p = pairs.get(forward.get(s));
                         days.add(format(p.target()));
-                        writeMeasure(d, chain.get(s).targetIds(), format(p.target()), steps.get(s), from);
+                        writeMeasure(d, pick(input.ids(), targetIdx[forward.get(s)]), format(p.target()), steps.get(s),
+                                from);
                     }
                 }
                 down.add(Map.of("from_day", from, "days", days));
@@ -897,13 +1057,14 @@ public final class TemporalJob {
                 }
                 days = new ArrayList<>();
                 if (!backward.isEmpty()) {
-                    List<TransportMap> chain = backward.stream().map(maps::get).toList();
-                    List<double[]> steps = TransportMap.ancestorsPerStep(chain,
-                            set.indicator(chain.get(chain.size() - 1).targetIds()));
+                    List<ExecutorCoupling> chain = backward.stream().map(couplings::get).toList();
+                    List<double[]> steps = CouplingChains.ancestorsPerStep(chain,
+                            set.indicator(pick(input.ids(), targetIdx[backward.get(backward.size() - 1)])));
                     for (int s = steps.size() - 1; s >= 0; s--) {
                         Pair p = pairs.get(backward.get(s));
                         days.add(format(p.source()));
-                        writeMeasure(a, chain.get(s).sourceIds(), format(p.source()), steps.get(s), from);
+                        writeMeasure(a, pick(input.ids(), sourceIdx[backward.get(s)]), format(p.source()),
+                                steps.get(s), from);
                     }
                 }
                 up.add(Map.of("from_day", from, "days", days));

@@ -41,7 +41,7 @@ class PartitionedKernelModeTest extends SparkTestBase {
         }
         // auto in this JVM: half the heap over the local[2] concurrent subsets easily holds an 80-cell kernel
         assertEquals(KernelMode.defaultBudget(Runtime.getRuntime().maxMemory(), 2),
-                PartitionedSnapshotJob.subsetKernelBudget(spark));
+                org.chreode.jobs.TaskBudget.kernelBytes(spark));
         PartitionedSnapshotJob.Outcome auto = PartitionedSnapshotJob.solve(spark, input, base, partitioning);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> autoSubsets = (List<Map<String, Object>>) auto.partitioned().get("subsets");

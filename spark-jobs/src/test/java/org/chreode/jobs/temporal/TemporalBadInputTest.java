@@ -105,7 +105,16 @@ class TemporalBadInputTest extends SparkTestBase {
                         .toList(), List.of("--validate-interpolation"),
                         "--validate-interpolation needs at least three time points"),
                 Arguments.of("validation size one", valid(), List.of("--validate-interpolation",
-                        "--validation-size", "1"), "--validation-size must be >= 2"));
+                        "--validation-size", "1"), "--validation-size must be >= 2"),
+                Arguments.of("distributed kernel", valid(), List.of("--kernel", "distributed"),
+                        "--kernel distributed is for one large snapshot"),
+                Arguments.of("unknown kernel", valid(), List.of("--kernel", "gpu"),
+                        "must be auto, stored, online or distributed"),
+                Arguments.of("online kernel with the median", valid(), List.of("--kernel", "online",
+                        "--cost-normalization", "median"), "--cost-normalization median needs the stored n x m cost"),
+                Arguments.of("negative threads", valid(), List.of("--threads", "-1"), "--threads must be >= 0"),
+                Arguments.of("over-relaxation two", valid(), List.of("--over-relaxation", "2"),
+                        "--over-relaxation must be in [1, 2)"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,0 +1,195 @@
+package org.chreode.jobs.temporal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.spark.sql.Row;
+import org.chreode.jobs.SparkTestBase;
+import org.chreode.jobs.cli.ChreodeCli;
+import org.chreode.kernels.SharedData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import picocli.CommandLine;
+
+/**
+ * {@code chreode temporal --kernel online} (coordinates only, every output a reduction of the recomputed coupling on
+ * its executor) against {@code --kernel stored} on the same inputs: the moscot golden fixture (local PCA, relaxed
+ * marginals) and the two-lineage course with a growth prior, two growth rounds, a cell set and the interpolation
+ * validation. Couplings, growth, tables, fates, descendants and ancestors agree to 1e-7 relative; the validation
+ * (sampled without the n x m array online) keeps I far below R.
+ */
+class TemporalOnlineKernelTest extends SparkTestBase {
+
+    @TempDir
+    static Path dir;
+
+    private static final double RELATIVE = 1e-7;
+
+    @BeforeAll
+    static void runBoth() {
+        Path fixture = SharedData.data("moscot_temporal").resolve("moscot_temporal_tests.h5ad");
+        Path course = writeFile(dir, "course.csv", TemporalGrowthAndCellSetTest.table().toArray(new String[0]));
+        for (String kernel : new String[] {"stored", "online"}) {
+            run("temporal", "--input", fixture.toString(), "--output", dir.resolve("moscot-" + kernel).toString(),
+                    "--use-x", "--local-pca", "50", "--epsilon", "0.5", "--tau-a", String.valueOf(1 / 1.5),
+                    "--tau-b", String.valueOf(10 / 10.5), "--threshold", "0", "--tolerance", "1e-12",
+                    "--kernel", kernel);
+            run("temporal", "--input", course.toString(), "--output", dir.resolve("course-" + kernel).toString(),
+                    "--features", "x,y", "--growth-col", "g", "--growth-iters", "2", "--tau-a", "0.8",
+                    "--epsilon", "0.01", "--threshold", "0", "--tolerance", "1e-12", "--from", "A",
+                    "--validate-interpolation", "--kernel", kernel, "--threads", "2");
+        }
+    }
+
+    private static void run(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = ChreodeCli.commandLine();
+        cli.setOut(new PrintWriter(new StringWriter()));
+        cli.setErr(new PrintWriter(err));
+        assertEquals(0, cli.execute(args), err.toString());
+    }
+
+    @Test
+    void runJsonRecordsTheKernelOfEveryPair() throws IOException {
+        for (String data : new String[] {"moscot", "course"}) {
+            for (String kernel : new String[] {"stored", "online"}) {
+                JsonNode run = new ObjectMapper().readTree(dir.resolve(data + "-" + kernel + "/run.json").toFile());
+                assertEquals(kernel, run.get("parameters").get("kernel").asText());
+                assertEquals(2, run.get("pairs").size());
+                for (JsonNode pair : run.get("pairs")) {
+                    assertEquals(kernel, pair.get("kernel").asText(), data);
+                    assertTrue(pair.get("converged").asBoolean(), data + " " + kernel);
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlineCouplingsEqualStoredCouplings() {
+        for (String pair : new String[] {"10_10.5", "10.5_11"}) {
+            assertCouplingsAgree("moscot", pair);
+        }
+        for (String pair : new String[] {"0_1", "1_2"}) {
+            assertCouplingsAgree("course", pair);
+        }
+    }
+
+    @Test
+    void onlineGrowthTablesAndFatesEqualStored() throws IOException {
+        for (String data : new String[] {"moscot", "course"}) {
+            assertCsvAgree(data, "growth.csv");
+            assertCsvAgree(data, "fates.csv");
+        }
+        assertCsvAgree("moscot", "transitions/10_10.5_forward.csv");
+        assertCsvAgree("moscot", "transitions/10.5_11_backward.csv");
+        assertCsvAgree("course", "transitions/0_1_forward.csv");
+        assertCsvAgree("course", "transitions/1_2_backward.csv");
+    }
+
+    @Test
+    void onlineDescendantsAndAncestorsEqualStored() throws IOException {
+        assertCsvAgree("course", "descendants.csv");
+        assertCsvAgree("course", "ancestors.csv");
+    }
+
+    @Test
+    void onlineInterpolationStaysFarBelowTheRandomBaseline() throws IOException {
+        Map<String, Double> stored = distances(dir.resolve("course-stored/validation.csv"));
+        Map<String, Double> online = distances(dir.resolve("course-online/validation.csv"));
+        assertTrue(online.get("I") < 0.25 * online.get("R"), online.toString());
+        assertEquals(stored.get("R"), online.get("R"), 1e-9, "the random baseline does not depend on the coupling");
+        assertEquals(stored.get("I"), online.get("I"), 0.25 * stored.get("I") + 0.05, stored + " vs " + online);
+    }
+
+    private static Map<String, Double> distances(Path file) throws IOException {
+        Map<String, Double> out = new HashMap<>();
+        for (String line : Files.readAllLines(file).subList(1, Files.readAllLines(file).size())) {
+            String[] f = line.split(",");
+            out.put(f[3], Double.parseDouble(f[4]));
+        }
+        return out;
+    }
+
+    private static void assertCouplingsAgree(String data, String pair) {
+        Map<String, Double> stored = coupling(dir.resolve(data + "-stored/couplings/" + pair + ".parquet"));
+        Map<String, Double> online = coupling(dir.resolve(data + "-online/couplings/" + pair + ".parquet"));
+        assertEquals(stored.keySet(), online.keySet(), data + " " + pair);
+        double max = stored.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        assertTrue(max > 0);
+        for (Map.Entry<String, Double> e : stored.entrySet()) {
+            assertEquals(e.getValue(), online.get(e.getKey()), RELATIVE * max, data + " " + pair + " " + e.getKey());
+        }
+    }
+
+    private static Map<String, Double> coupling(Path parquet) {
+        Map<String, Double> w = new HashMap<>();
+        for (Row r : spark.read().parquet(parquet.toString()).collectAsList()) {
+            w.put(r.getString(0) + "|" + r.getString(1), r.getDouble(2));
+        }
+        return w;
+    }
+
+    /** Same header, same text columns, numeric columns equal to 1e-7 relative to the column's largest value. */
+    private static void assertCsvAgree(String data, String name) throws IOException {
+        List<String[]> stored = csv(dir.resolve(data + "-stored/" + name));
+        List<String[]> online = csv(dir.resolve(data + "-online/" + name));
+        assertEquals(String.join(",", stored.get(0)), String.join(",", online.get(0)), name);
+        assertEquals(stored.size(), online.size(), name);
+        int columns = stored.get(0).length;
+        List<Double> scale = new ArrayList<>();
+        for (int c = 0; c < columns; c++) {
+            double m = 0;
+            for (String[] row : stored.subList(1, stored.size())) {
+                m = Math.max(m, Math.abs(number(row[c])));
+            }
+            scale.add(m);
+        }
+        int numbers = 0;
+        for (int r = 1; r < stored.size(); r++) {
+            for (int c = 0; c < columns; c++) {
+                String a = stored.get(r)[c];
+                String b = online.get(r)[c];
+                double x = number(a);
+                if (Double.isNaN(x)) {
+                    assertEquals(a, b, name + " row " + r + " column " + stored.get(0)[c]);
+                } else {
+                    assertEquals(x, number(b), RELATIVE * Math.max(scale.get(c), 1e-300),
+                            data + " " + name + " row " + r + " column " + stored.get(0)[c]);
+                    numbers++;
+                }
+            }
+        }
+        assertTrue(numbers > 0, name + " has no numbers to compare");
+    }
+
+    private static double number(String s) {
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static List<String[]> csv(Path file) throws IOException {
+        List<String[]> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            out.add(line.split(",", -1));
+        }
+        return out;
+    }
+}
