@@ -81,6 +81,65 @@ public interface CouplingOperator extends java.io.Serializable {
      */
     SparseCoupling sparse(double relativeThreshold);
 
+    /**
+     * Entries with P_ij ≥ relativeThreshold · max P, at most {@code maxPerRow} per row (each row's largest; ties by
+     * the smaller column), in row-major order, and the mass of the others. {@code maxPerRow} ≥ m is
+     * {@link #sparse(double)}; otherwise one {@link #row} per source cell (rows in parallel), so the cost is one
+     * sweep over P and the memory O(n·maxPerRow).
+     *
+     * @param relativeThreshold in [0, 1)
+     * @param maxPerRow         ≥ 1
+     */
+    default SparseCoupling sparse(double relativeThreshold, int maxPerRow) {
+        TileCoupling.requireThreshold(relativeThreshold);
+        org.chreode.kernels.common.InvalidInputException.requireAtLeast("maxPerRow", maxPerRow, 1);
+        if (maxPerRow >= targetCount()) {
+            return sparse(relativeThreshold);
+        }
+        int n = sourceCount();
+        double max = maxEntry();
+        double cut = relativeThreshold * max;
+        double total = 0;
+        for (double r : rowSums()) {
+            total += r;
+        }
+        int[][] columns = new int[n][];
+        double[][] weights = new double[n][];
+        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> {
+            RowTopEntries top = new RowTopEntries(maxPerRow);
+            double[] row = row(i);
+            for (int j = 0; j < row.length; j++) {
+                if (row[j] > 0 && row[j] >= cut) {
+                    top.offer(j, row[j]);
+                }
+            }
+            columns[i] = top.sortedColumns();
+            weights[i] = new double[columns[i].length];
+            for (int q = 0; q < columns[i].length; q++) {
+                weights[i][q] = row[columns[i][q]];
+            }
+        });
+        int size = 0;
+        for (int[] c : columns) {
+            size += c.length;
+        }
+        int[] rows = new int[size];
+        int[] cols = new int[size];
+        double[] w = new double[size];
+        double kept = 0;
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            for (int q = 0; q < columns[i].length; q++) {
+                rows[at] = i;
+                cols[at] = columns[i][q];
+                w[at] = weights[i][q];
+                kept += w[at];
+                at++;
+            }
+        }
+        return new SparseCoupling(rows, cols, w, Math.max(0.0, total - kept), max);
+    }
+
     /** A sparse coupling: kept entries (row, column, weight) and the total weight dropped. Arrays are not copied. */
     record SparseCoupling(int[] rows, int[] columns, double[] weights, double droppedMass, double maxEntry)
             implements java.io.Serializable {

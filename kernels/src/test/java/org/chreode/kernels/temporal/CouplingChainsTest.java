@@ -106,6 +106,49 @@ class CouplingChainsTest {
     }
 
     @Test
+    void topKExportKeepsEachRowsLargestEntriesAboveTheThreshold() {
+        Random rng = new Random(9);
+        double[][] x = cloud(rng, 40, 0);
+        double[][] y = cloud(rng, 30, 0.4);
+        PointCloudCost cost = new PointCloudCost(x, y, CostNormalization.MEAN);
+        CouplingSolver.Solution s = CouplingSolver.online(cost,
+                new OnlineUnbalancedSinkhorn(0.05, 0.9, 0.9, 1e-12, 100_000, 2)).solve(uniform(40), uniform(30), null);
+        double[][] p = s.potentials().coupling(cost.dense());
+        for (CouplingOperator op : new CouplingOperator[] {s.coupling(), new DenseCoupling(p)}) {
+            for (double threshold : new double[] {0, 1e-3}) {
+                CouplingOperator.SparseCoupling top = op.sparse(threshold, 4);
+                double max = op.maxEntry();
+                double total = 0;
+                double kept = 0;
+                int at = 0;
+                for (int i = 0; i < 40; i++) {
+                    double[] sorted = p[i].clone();
+                    java.util.Arrays.sort(sorted);
+                    double fourth = sorted[sorted.length - 4];
+                    int inRow = 0;
+                    for (int j = 0; j < 30; j++) {
+                        total += p[i][j];
+                        boolean expected = p[i][j] >= fourth && p[i][j] >= threshold * max;
+                        if (expected) {
+                            assertEquals(i, top.rows()[at]);
+                            assertEquals(j, top.columns()[at]);
+                            assertEquals(p[i][j], top.weights()[at], 1e-12 * max);
+                            kept += p[i][j];
+                            at++;
+                            inRow++;
+                        }
+                    }
+                    assertEquals(true, inRow <= 4);
+                }
+                assertEquals(at, top.size());
+                assertEquals(total - kept, top.droppedMass(), 1e-12);
+                assertEquals(op.sparse(threshold).size(), op.sparse(threshold, 30).size());
+            }
+        }
+        assertThrows(InvalidInputException.class, () -> s.coupling().sparse(0, 0));
+    }
+
+    @Test
     void autoKernelIsStoredWhileCostAndCouplingFitTheBudget() {
         assertEquals(16L * 100 * 200, CouplingSolver.storedBytes(100, 200));
         assertEquals(KernelMode.STORED, CouplingSolver.resolve(KernelMode.AUTO, 100, 200, 320_000));

@@ -86,6 +86,12 @@ public final class TemporalCommand implements Callable<Integer> {
                     + " mass is reported in run.json). Default: ${DEFAULT-VALUE}.")
     double threshold;
 
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0",
+            description = "Keep at most K entries per source cell in couplings/*.parquet (its largest above"
+                    + " --threshold; for large pairs, where the threshold alone keeps too many); 0 = no cap."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int topK;
+
     @Option(names = "--tolerance", paramLabel = "TOL", defaultValue = "1e-10",
             description = "Stop when the potentials change by less than TOL (cost units). Default: ${DEFAULT-VALUE}.")
     double tolerance;
@@ -184,7 +190,7 @@ public final class TemporalCommand implements Callable<Integer> {
                     + costNormalization + "').");
         };
         TemporalJob.Params params = new TemporalJob.Params(epsilon, tauA, tauB, norm, localPca, threshold, tolerance,
-                maxIterations);
+                maxIterations, topK);
         if (pairs != null) {
             TemporalJob.parsePairs(pairs); // syntax errors before Spark starts
         }

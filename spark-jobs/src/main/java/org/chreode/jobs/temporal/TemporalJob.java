@@ -63,10 +63,19 @@ public final class TemporalJob {
     private TemporalJob() {
     }
 
-    /** Solver and output parameters. */
+    /**
+     * Solver and output parameters. {@code topK} &gt; 0 keeps at most that many entries per source cell in the
+     * written coupling (its largest at or above the threshold); 0 keeps every entry at or above the threshold.
+     */
     public record Params(double epsilon, double tauA, double tauB, CostNormalization costNormalization,
-                         int localPca, double threshold, double tolerance, int maxIterations)
+                         int localPca, double threshold, double tolerance, int maxIterations, int topK)
             implements Serializable {
+
+        /** Every entry at or above the threshold is written. */
+        public Params(double epsilon, double tauA, double tauB, CostNormalization costNormalization, int localPca,
+                      double threshold, double tolerance, int maxIterations) {
+            this(epsilon, tauA, tauB, costNormalization, localPca, threshold, tolerance, maxIterations, 0);
+        }
 
         /** Throws {@link InvalidInputException} naming the option on a value outside its range. */
         public Params {
@@ -88,6 +97,10 @@ public final class TemporalJob {
             }
             if (maxIterations < 1) {
                 throw new InvalidInputException("--max-iterations must be >= 1 (got " + maxIterations + ").");
+            }
+            if (topK < 0) {
+                throw new InvalidInputException("--top-k must be >= 0 (0 = every entry above --threshold; got " + topK
+                        + ").");
             }
         }
 
@@ -564,6 +577,7 @@ public final class TemporalJob {
         parameters.put("cost_normalization", params.costNormalization());
         parameters.put("local_pca", params.localPca());
         parameters.put("threshold", params.threshold());
+        parameters.put("top_k", params.topK());
         parameters.put("tolerance", params.tolerance());
         parameters.put("max_iterations", params.maxIterations());
         parameters.put("marginals", growth.description());
@@ -680,7 +694,8 @@ public final class TemporalJob {
                 forward = CouplingChains.transitionTable(coupling, src, tgt, true);
                 backward = CouplingChains.transitionTable(coupling, src, tgt, false);
             }
-            CouplingOperator.SparseCoupling sparse = coupling.sparse(params.threshold());
+            CouplingOperator.SparseCoupling sparse = coupling.sparse(params.threshold(),
+                    params.topK() > 0 ? params.topK() : Integer.MAX_VALUE);
             double total = sparse.keptMass() + sparse.droppedMass();
             PairSummary summary = new PairSummary(k, problem.mode().label(), c.status(), c.iterations(),
                     c.finalError(), c.marginalError(), problem.costScale(), components, seconds(t0),

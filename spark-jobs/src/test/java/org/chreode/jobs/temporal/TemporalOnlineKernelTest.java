@@ -54,6 +54,10 @@ class TemporalOnlineKernelTest extends SparkTestBase {
                     "--epsilon", "0.01", "--threshold", "0", "--tolerance", "1e-12", "--from", "A",
                     "--validate-interpolation", "--kernel", kernel, "--threads", "2");
         }
+        run("temporal", "--input", course.toString(), "--output", dir.resolve("course-top3").toString(),
+                "--features", "x,y", "--growth-col", "g", "--growth-iters", "2", "--tau-a", "0.8",
+                "--epsilon", "0.01", "--threshold", "0", "--tolerance", "1e-12", "--kernel", "online", "--top-k", "3",
+                "--no-cell-types");
     }
 
     private static void run(String... args) {
@@ -105,6 +109,35 @@ class TemporalOnlineKernelTest extends SparkTestBase {
     void onlineDescendantsAndAncestorsEqualStored() throws IOException {
         assertCsvAgree("course", "descendants.csv");
         assertCsvAgree("course", "ancestors.csv");
+    }
+
+    @Test
+    void topKKeepsEachSourceCellsThreeLargestEntries() throws IOException {
+        Map<String, Double> all = coupling(dir.resolve("course-stored/couplings/0_1.parquet"));
+        Map<String, Double> top = coupling(dir.resolve("course-top3/couplings/0_1.parquet"));
+        Map<String, List<Double>> rows = new HashMap<>();
+        all.forEach((k, w) -> rows.computeIfAbsent(k.split("\\|")[0], x -> new ArrayList<>()).add(w));
+        double dropped = 0;
+        double total = 0;
+        for (Map.Entry<String, List<Double>> row : rows.entrySet()) {
+            List<Double> sorted = new ArrayList<>(row.getValue());
+            sorted.sort(java.util.Collections.reverseOrder());
+            long kept = top.keySet().stream().filter(k -> k.startsWith(row.getKey() + "|")).count();
+            assertEquals(3, kept, row.getKey());
+            total += sorted.stream().mapToDouble(Double::doubleValue).sum();
+            dropped += sorted.subList(3, sorted.size()).stream().mapToDouble(Double::doubleValue).sum();
+        }
+        double max = all.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        for (Map.Entry<String, Double> e : top.entrySet()) {
+            assertEquals(all.get(e.getKey()), e.getValue(), RELATIVE * max, e.getKey());
+            String cell = e.getKey().split("\\|")[0];
+            List<Double> sorted = new ArrayList<>(rows.get(cell));
+            sorted.sort(java.util.Collections.reverseOrder());
+            assertTrue(e.getValue() >= sorted.get(2) * (1 - 1e-9), e.getKey());
+        }
+        JsonNode pair = new ObjectMapper().readTree(dir.resolve("course-top3/run.json").toFile()).get("pairs").get(0);
+        assertEquals(3L * rows.size(), pair.get("entries_kept").asLong());
+        assertEquals(dropped, pair.get("dropped_mass").asDouble(), 1e-9 * total);
     }
 
     @Test
