@@ -98,32 +98,44 @@ public final class CouplingChains {
      */
     public static TransportMap.TransitionTable transitionTable(CouplingOperator coupling, String[] sourceGroups,
                                                                String[] targetGroups, boolean forward) {
+        TransportMap.TransitionTable[] both = transitionTables(coupling, sourceGroups, targetGroups);
+        return forward ? both[0] : both[1];
+    }
+
+    /**
+     * The forward and backward tables of {@link #transitionTable} from one set of block sums (one product per target
+     * group).
+     */
+    public static TransportMap.TransitionTable[] transitionTables(CouplingOperator coupling, String[] sourceGroups,
+                                                                  String[] targetGroups) {
         requireLength("source groups", sourceGroups, coupling.sourceCount());
         requireLength("target groups", targetGroups, coupling.targetCount());
         Map<String, Integer> rows = index(sourceGroups, "source");
         Map<String, Integer> cols = index(targetGroups, "target");
         double[][] block = coupling.blockSums(codes(sourceGroups, rows), rows.size(), codes(targetGroups, cols),
                 cols.size());
-        if (forward) {
-            for (double[] r : block) {
-                double s = Arrays.stream(r).sum();
-                for (int c = 0; c < r.length; c++) {
-                    r[c] = s > 0 ? r[c] / s : Double.NaN;
-                }
-            }
-        } else {
+        double[][] forward = new double[block.length][];
+        for (int r = 0; r < block.length; r++) {
+            double s = Arrays.stream(block[r]).sum();
+            forward[r] = new double[cols.size()];
             for (int c = 0; c < cols.size(); c++) {
-                double s = 0;
-                for (double[] r : block) {
-                    s += r[c];
-                }
-                for (double[] r : block) {
-                    r[c] = s > 0 ? r[c] / s : Double.NaN;
-                }
+                forward[r][c] = s > 0 ? block[r][c] / s : Double.NaN;
             }
         }
-        return new TransportMap.TransitionTable(rows.keySet().toArray(new String[0]),
-                cols.keySet().toArray(new String[0]), block);
+        double[][] backward = new double[block.length][cols.size()];
+        for (int c = 0; c < cols.size(); c++) {
+            double s = 0;
+            for (double[] r : block) {
+                s += r[c];
+            }
+            for (int r = 0; r < block.length; r++) {
+                backward[r][c] = s > 0 ? block[r][c] / s : Double.NaN;
+            }
+        }
+        String[] rowLabels = rows.keySet().toArray(new String[0]);
+        String[] columnLabels = cols.keySet().toArray(new String[0]);
+        return new TransportMap.TransitionTable[] {new TransportMap.TransitionTable(rowLabels, columnLabels, forward),
+            new TransportMap.TransitionTable(rowLabels.clone(), columnLabels.clone(), backward)};
     }
 
     private static int[] codes(String[] labels, Map<String, Integer> index) {

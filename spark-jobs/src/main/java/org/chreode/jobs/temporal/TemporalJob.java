@@ -691,8 +691,9 @@ public final class TemporalJob {
             if (cellTypes != null) {
                 String[] src = pick(cellTypes.value(), sourceIdx[k]);
                 String[] tgt = pick(cellTypes.value(), targetIdx[k]);
-                forward = CouplingChains.transitionTable(coupling, src, tgt, true);
-                backward = CouplingChains.transitionTable(coupling, src, tgt, false);
+                TransportMap.TransitionTable[] tables = CouplingChains.transitionTables(coupling, src, tgt);
+                forward = tables[0];
+                backward = tables[1];
             }
             CouplingOperator.SparseCoupling sparse = coupling.sparse(params.threshold(),
                     params.topK() > 0 ? params.topK() : Integer.MAX_VALUE);
