@@ -305,6 +305,19 @@ public final class LowRankCoupling implements CouplingOperator {
         return best;
     }
 
+    /** {@inheritDoc} O(m·r₂) from the factors. */
+    @Override
+    public double[] row(int i) {
+        if (i < 0 || i >= n) {
+            throw new InvalidInputException("Row " + i + " is outside the coupling's " + n + " source cells.");
+        }
+        double[] out = new double[m];
+        for (int j = 0; j < m; j++) {
+            out[j] = entry(i * width, j);
+        }
+        return out;
+    }
+
     /** P_ij for the row starting at {@code leftAt} = i·width. */
     private double entry(int leftAt, int j) {
         int at = j * width;

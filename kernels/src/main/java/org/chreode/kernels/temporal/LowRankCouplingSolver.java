@@ -22,7 +22,8 @@ import org.chreode.kernels.lowrank.LowRankProblem;
  * into a KL weight on the cost normalised to max 1 (see {@link FrlcSolver}): λ = (τ / (1 − τ)) / γ, so each factor
  * projection with mirror step ε_k = ‖∇‖∞ / γ relaxes its outer marginal by ρ = λ / (λ + ε_k) = τ / (τ + (1 − τ)‖∇‖∞),
  * which is τ itself for a gradient of sup-norm 1: the same damping factor as the entropic solver's
- * λ = τε/(1 − τ), ρ = τ ({@link UnbalancedSinkhorn}). τ = 1 on both sides is balanced and needs Σa = Σb.
+ * λ = τε/(1 − τ), ρ = τ ({@link UnbalancedSinkhorn}). τ = 1 on both sides is balanced: b is rescaled to the
+ * mass of a.
  *
  * <p><b>No entropic ε.</b> FRLC's ε_k is an adaptive mirror-descent step (‖∇‖∞/γ), not a regularisation of the plan;
  * the plan is regularised by its rank instead. So {@code --epsilon} is not used by the low-rank path; its step is set
@@ -168,11 +169,11 @@ public final class LowRankCouplingSolver implements CouplingSolver {
      * Runs FRLC for marginals a, b.
      *
      * @param a        n finite entries ≥ 0, at least rank of them &gt; 0
-     * @param b        m finite entries ≥ 0, at least rank (and r₂) of them &gt; 0; Σb = Σa when both τ = 1
+     * @param b        m finite entries ≥ 0, at least rank (and r₂) of them &gt; 0; rescaled to Σb = Σa when both
+     *                 τ = 1 (balanced transport)
      * @param listener FRLC's iterations (phase "frlc"); may be null
      * @return the {@link LowRankCoupling}, FRLC's convergence, no potentials
-     * @throws InvalidInputException on bad weights, fewer positive-mass cells than the rank, or unequal masses in
-     *                               balanced mode
+     * @throws InvalidInputException on bad weights or fewer positive-mass cells than the rank
      */
     @Override
     public Solution solve(double[] a, double[] b, IterationListener listener) {
@@ -188,12 +189,28 @@ public final class LowRankCouplingSolver implements CouplingSolver {
         }
         LowRankGeometry geometry = LowRankGeometry.squaredEuclidean(select(sources, sourceRows),
                 select(targets, targetRows));
-        LowRankProblem problem = new LowRankProblem(geometry, select(a, sourceRows), select(b, targetRows),
-                tauA, tauB);
+        double[] targetWeights = select(b, targetRows);
+        if (tauA == 1 && tauB == 1) {
+            // Balanced transport needs Σb = Σa; a growth prior gives Σa = 1 but Σb = m/n (b = 1/n per target).
+            double sa = sum(select(a, sourceRows));
+            double sb = sum(targetWeights);
+            for (int j = 0; j < targetWeights.length; j++) {
+                targetWeights[j] *= sa / sb;
+            }
+        }
+        LowRankProblem problem = new LowRankProblem(geometry, select(a, sourceRows), targetWeights, tauA, tauB);
         FrlcResult result = frlc.solve(problem, listener);
         LowRankCoupling coupling = LowRankCoupling.fromFrlc(result, sourceRows, sources.length, targetRows,
                 targets.length, frlc.threads());
         return new Solution(coupling, result.convergence(), null);
+    }
+
+    private static double sum(double[] w) {
+        double s = 0;
+        for (double v : w) {
+            s += v;
+        }
+        return s;
     }
 
     /** Indices of the positive entries of w; checks length, finiteness, sign and a positive total. */

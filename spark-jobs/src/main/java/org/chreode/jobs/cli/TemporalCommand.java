@@ -117,6 +117,12 @@ public final class TemporalCommand implements Callable<Integer> {
                     + " marginals (1.6 halves them on the bench). Default: ${DEFAULT-VALUE}.")
     double overRelaxation;
 
+    @Option(names = "--rank", paramLabel = "R", defaultValue = "0",
+            description = "Solve each pair with balanced low-rank OT of rank R (FRLC; memory O((n+m) R), for very"
+                    + " large pairs; needs --tau-a 1 --tau-b 1; --epsilon and --tolerance do not apply); 0 = full-rank"
+                    + " entropic OT. Default: ${DEFAULT-VALUE}.")
+    int rank;
+
     @Option(names = "--growth-col", paramLabel = "NAME",
             description = "Per-cell growth rate g >= 0 per unit time (WOT cell_growth_rate): prior budget G = g^dt,"
                     + " marginals a = G/sum(G), b = 1/n. Default: uniform marginals.")
@@ -162,7 +168,8 @@ public final class TemporalCommand implements Callable<Integer> {
     int validationSize;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
-            description = "Seed of the validation sampling. Default: ${DEFAULT-VALUE}.")
+            description = "Seed of the validation sampling and of the --rank initialisation. Default:"
+                    + " ${DEFAULT-VALUE}.")
     long seed;
 
     @Override
@@ -202,7 +209,8 @@ public final class TemporalCommand implements Callable<Integer> {
         TemporalTableReader.Columns selection = new TemporalTableReader.Columns(columns.idCol, timeCol,
                 noCellTypes ? null : cellTypeCol, columns.features, columns.featurePrefix, annData.obsm, annData.useX,
                 growth.columns());
-        TemporalJob.Backend backend = new TemporalJob.Backend(KernelMode.parse(kernel), threads, overRelaxation);
+        TemporalJob.Backend backend = new TemporalJob.Backend(KernelMode.parse(kernel), threads, overRelaxation,
+                rank, seed);
         backend.check(params);
         return new TemporalJob.Request(io.input, io.output, run.overwrite, selection, params, pairs,
                 RunOptions.commandLine(spec.commandLine()), growth, from, validation, backend);

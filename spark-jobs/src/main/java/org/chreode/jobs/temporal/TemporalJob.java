@@ -38,12 +38,14 @@ import org.chreode.kernels.common.InvalidInputException;
 import org.chreode.kernels.common.IterationListener;
 import org.chreode.kernels.geometry.CostNormalization;
 import org.chreode.kernels.geometry.KernelMode;
+import org.chreode.kernels.lowrank.FrlcSolver;
 import org.chreode.kernels.temporal.CouplingChains;
 import org.chreode.kernels.temporal.CouplingOperator;
 import org.chreode.kernels.temporal.CouplingSolver;
 import org.chreode.kernels.temporal.GrowthIterations;
 import org.chreode.kernels.temporal.GrowthPrior;
 import org.chreode.kernels.temporal.InterpolationValidation;
+import org.chreode.kernels.temporal.LowRankCouplingSolver;
 import org.chreode.kernels.temporal.OnlineUnbalancedSinkhorn;
 import org.chreode.kernels.temporal.PointCloudCost;
 import org.chreode.kernels.temporal.TemporalCost;
@@ -202,11 +204,22 @@ public final class TemporalJob {
      * Where each pair's kernel lives (docs/kernel-modes.md, spec §9): {@code kernel} stored (cost and coupling in
      * memory, 16·n·m bytes), online (coordinates only, the kernel recomputed tile by tile every iteration; memory
      * O((n + m)·d)) or auto (stored when 16·n·m bytes fit the per-task budget, else online); {@code threads} per pair
-     * task (0 = the task's share of the executor cores); {@code overRelaxation} ω ∈ [1, 2) of the online solver.
+     * task (0 = the task's share of the executor cores); {@code overRelaxation} ω ∈ [1, 2) of the online solver;
+     * {@code rank} r &gt; 0 = the low-rank FRLC solver of rank r instead of entropic OT ({@link LowRankCouplingSolver},
+     * initialised with {@code seed}).
      */
-    public record Backend(KernelMode kernel, int threads, double overRelaxation) implements Serializable {
-        /** auto, the task's share of the cores, ω = 1. */
-        public static final Backend DEFAULT = new Backend(KernelMode.AUTO, 0, 1.0);
+    public record Backend(KernelMode kernel, int threads, double overRelaxation, int rank, long seed)
+            implements Serializable {
+        /** auto, the task's share of the cores, ω = 1, full rank. */
+        public static final Backend DEFAULT = new Backend(KernelMode.AUTO, 0, 1.0, 0, 0L);
+
+        /**
+         * FRLC's outer iterations for {@code --rank}. Its stopping quantity is small from the start, so runs end at
+         * the minimum; on two clusters 8 apart (60 + 40 cells per day, rank 2) 100 iterations left 5–7 % of each
+         * cluster on the other, 200 separated them at γ = 90 and every seed tried, 400 at γ up to 200.
+         */
+        static final int LOW_RANK_MIN_ITERATIONS = 300;
+        static final int LOW_RANK_MAX_ITERATIONS = 500;
 
         public Backend {
             if (kernel == null) {
@@ -224,6 +237,18 @@ public final class TemporalJob {
                 throw new InvalidInputException("--over-relaxation must be in [1, 2) (1 = plain Sinkhorn; got "
                         + overRelaxation + ").");
             }
+            if (rank < 0) {
+                throw new InvalidInputException("--rank must be >= 0 (0 = full-rank entropic OT; got " + rank + ").");
+            }
+            if (rank > 0 && kernel != KernelMode.AUTO) {
+                throw new InvalidInputException("--rank " + rank + " solves each pair with low-rank factors (memory"
+                        + " O((n + m) r)); --kernel " + kernel.label() + " does not apply: leave --kernel at auto.");
+            }
+        }
+
+        /** How run.json names a pair's solver: stored, online or lowrank. */
+        String label(KernelMode mode) {
+            return rank > 0 ? "lowrank" : mode.label();
         }
 
         /** Fails before any solve when the options cannot work together. */
@@ -231,6 +256,16 @@ public final class TemporalJob {
             if (kernel == KernelMode.ONLINE && params.costNormalization() == CostNormalization.MEDIAN) {
                 throw new InvalidInputException("--cost-normalization median needs the stored n x m cost; with"
                         + " --kernel online use --cost-normalization mean or none.");
+            }
+            if (rank > 0 && (params.tauA() < 1 || params.tauB() < 1)) {
+                throw new InvalidInputException("--rank solves balanced low-rank OT (with the growth prior's"
+                        + " marginals): FRLC's relaxed marginals drift away from the unbalanced optimum (docs/temporal.md),"
+                        + " so --tau-a and --tau-b must stay 1 with --rank (got " + params.tauA() + ", "
+                        + params.tauB() + ").");
+            }
+            if (rank > 0 && params.costNormalization() == CostNormalization.MEDIAN) {
+                throw new InvalidInputException("--cost-normalization median needs the stored n x m cost; with"
+                        + " --rank use --cost-normalization mean or none.");
             }
         }
     }
@@ -270,7 +305,7 @@ public final class TemporalJob {
     /**
      * What the driver collects for one pair (the last growth round's coupling): everything but the coupling itself.
      *
-     * @param kernel          stored or online (as resolved for this pair)
+     * @param kernel          stored, online (as resolved for this pair) or lowrank
      * @param priorRates      G^{1/Δt} of the prior
      * @param roundRates      learned rates per growth round (moscot posterior_growth_rates of each round's solve)
      * @param learnedBudget   the last round's learned budget G_{k+1}
@@ -589,6 +624,13 @@ public final class TemporalJob {
         parameters.put("threads_per_task", threads);
         parameters.put("stored_budget_bytes_per_task", budget);
         parameters.put("over_relaxation", backend.overRelaxation());
+        parameters.put("rank", backend.rank());
+        if (backend.rank() > 0) {
+            parameters.put("low_rank", "FRLC rank " + backend.rank() + ", " + Backend.LOW_RANK_MIN_ITERATIONS + "-"
+                    + Backend.LOW_RANK_MAX_ITERATIONS + " outer iterations, seed " + backend.seed()
+                    + ", balanced (target marginal rescaled to the source mass); epsilon and tolerance do not apply"
+                    + " (docs/temporal.md)");
+        }
         run.put("parameters", parameters);
         Map<String, Object> timePoints = new LinkedHashMap<>();
         groups.forEach((t, cells) -> timePoints.put(format(t), cells.size()));
@@ -603,13 +645,24 @@ public final class TemporalJob {
     record Solve(Broadcast<double[][]> features, Params params, Backend backend, int threads, long budgetBytes,
                  int growthIters) implements Serializable {
 
-        /** A pair's cost and solver: stored or online by the backend rule, with the resolved mode and cost scale. */
+        /**
+         * A pair's cost and solver: low-rank with {@code --rank}, else stored or online by the backend rule; with the
+         * solver's name for run.json and the cost scale.
+         */
         PairProblem problem(double[][] xs, double[][] xt) {
+            if (backend.rank() > 0) {
+                double scale = new PointCloudCost(xs, xt, params.costNormalization()).scale();
+                FrlcSolver frlc = new FrlcSolver(backend.rank())
+                        .withIterations(Backend.LOW_RANK_MIN_ITERATIONS, Backend.LOW_RANK_MAX_ITERATIONS)
+                        .withSeed(backend.seed()).withThreads(threads);
+                return new PairProblem(new LowRankCouplingSolver(xs, xt, scale, params.tauA(), params.tauB(), frlc),
+                        "lowrank", scale);
+            }
             KernelMode mode = CouplingSolver.resolve(backend.kernel(), xs.length, xt.length, budgetBytes);
             if (mode == KernelMode.STORED) {
                 TemporalCost.Cost cost = TemporalCost.squaredEuclidean(xs, xt, params.costNormalization());
                 return new PairProblem(CouplingSolver.stored(cost.matrix(), new UnbalancedSinkhorn(params.epsilon(),
-                        params.tauA(), params.tauB(), params.tolerance(), params.maxIterations())), mode,
+                        params.tauA(), params.tauB(), params.tolerance(), params.maxIterations())), mode.label(),
                         cost.scale());
             }
             if (params.costNormalization() == CostNormalization.MEDIAN) {
@@ -622,12 +675,12 @@ public final class TemporalJob {
             OnlineUnbalancedSinkhorn solver = new OnlineUnbalancedSinkhorn(params.epsilon(), params.tauA(),
                     params.tauB(), params.tolerance(), params.maxIterations(), threads)
                     .withTranslationInvariance(true).withOverRelaxation(backend.overRelaxation());
-            return new PairProblem(CouplingSolver.online(cost, solver), mode, cost.scale());
+            return new PairProblem(CouplingSolver.online(cost, solver), mode.label(), cost.scale());
         }
 
         GrowthIterations.Result solve(PairProblem problem, GrowthPrior prior, String label) {
             return new GrowthIterations(growthIters).solve(problem.solver(), prior, progress(label + ", "
-                    + problem.mode().label() + ", ", params));
+                    + problem.kernel() + ", ", params));
         }
 
         double[][] rows(int[] idx) {
@@ -640,8 +693,8 @@ public final class TemporalJob {
         }
     }
 
-    /** A pair's solver, the kernel mode it runs in and the cost scale s of C = ‖x − y‖²/s. */
-    record PairProblem(CouplingSolver solver, KernelMode mode, double costScale) {
+    /** A pair's solver, its name (stored, online or lowrank) and the cost scale s of C = ‖x − y‖²/s. */
+    record PairProblem(CouplingSolver solver, String kernel, double costScale) {
     }
 
     /** Solves one pair inside a Spark task and reduces its coupling there (growth, tables, sparse export). */
@@ -698,7 +751,7 @@ public final class TemporalJob {
             CouplingOperator.SparseCoupling sparse = coupling.sparse(params.threshold(),
                     params.topK() > 0 ? params.topK() : Integer.MAX_VALUE);
             double total = sparse.keptMass() + sparse.droppedMass();
-            PairSummary summary = new PairSummary(k, problem.mode().label(), c.status(), c.iterations(),
+            PairSummary summary = new PairSummary(k, problem.kernel(), c.status(), c.iterations(),
                     c.finalError(), c.marginalError(), problem.costScale(), components, seconds(t0),
                     priors[k].rates(), roundRates, g.last().learnedBudget(), roundIterations, forward, backward, total,
                     sparse.size(), sparse.droppedMass(), sparse.maxEntry());

@@ -114,7 +114,16 @@ class TemporalBadInputTest extends SparkTestBase {
                         "--cost-normalization", "median"), "--cost-normalization median needs the stored n x m cost"),
                 Arguments.of("negative threads", valid(), List.of("--threads", "-1"), "--threads must be >= 0"),
                 Arguments.of("over-relaxation two", valid(), List.of("--over-relaxation", "2"),
-                        "--over-relaxation must be in [1, 2)"));
+                        "--over-relaxation must be in [1, 2)"),
+                Arguments.of("negative rank", valid(), List.of("--rank", "-1"), "--rank must be >= 0"),
+                Arguments.of("rank with a kernel", valid(), List.of("--rank", "2", "--kernel", "online"),
+                        "--kernel online does not apply"),
+                Arguments.of("rank with the median", valid(), List.of("--rank", "2", "--cost-normalization",
+                        "median"), "with --rank use --cost-normalization mean or none"),
+                Arguments.of("rank with relaxed marginals", valid(), List.of("--rank", "2", "--tau-a", "0.9"),
+                        "--tau-a and --tau-b must stay 1 with --rank"),
+                Arguments.of("rank above the cells of a pair", valid(), List.of("--rank", "500"),
+                        "must be <= min(n, m)"));
     }
 
     @ParameterizedTest(name = "{0}")
