@@ -1,7 +1,5 @@
 package org.chreode.kernels.temporal;
 
-import java.util.ArrayList;
-import java.util.List;
 
 import org.chreode.kernels.common.InvalidInputException;
 
@@ -102,28 +100,12 @@ public final class DenseCoupling implements CouplingOperator {
         TileCoupling.requireThreshold(relativeThreshold);
         double max = maxEntry();
         double cut = relativeThreshold * max;
-        List<int[]> at = new ArrayList<>();
-        List<Double> kept = new ArrayList<>();
-        double dropped = 0;
+        SparseEntries e = new SparseEntries();
         for (int i = 0; i < plan.length; i++) {
             for (int j = 0; j < m; j++) {
-                double v = plan[i][j];
-                if (v > 0 && v >= cut) {
-                    at.add(new int[] {i, j});
-                    kept.add(v);
-                } else {
-                    dropped += v;
-                }
+                e.offer(i, j, plan[i][j], cut);
             }
         }
-        int[] rows = new int[at.size()];
-        int[] cols = new int[at.size()];
-        double[] weights = new double[at.size()];
-        for (int k = 0; k < rows.length; k++) {
-            rows[k] = at.get(k)[0];
-            cols[k] = at.get(k)[1];
-            weights[k] = kept.get(k);
-        }
-        return new SparseCoupling(rows, cols, weights, dropped, max);
+        return SparseEntries.join(new SparseEntries[] {e}, max, Double.NaN);
     }
 }

@@ -97,16 +97,8 @@ public final class InterpolationValidation {
                               double[] growth, double fraction) {
         int n = source.length;
         int m = target.length;
-        if (n == 0 || m == 0 || middle.length == 0) {
-            throw new InvalidInputException("Interpolation validation needs cells at all three time points.");
-        }
-        if (coupling.length != n || coupling[0].length != m || growth.length != n) {
-            throw new InvalidInputException("The coupling must be " + n + " x " + m + " and the growth must have " + n
-                    + " entries.");
-        }
-        if (!(fraction > 0 && fraction < 1)) {
-            throw InvalidInputException.parameter("fraction", fraction, "must lie in (0, 1)");
-        }
+        checkShapes(source, middle, target, coupling.length, coupling.length == 0 ? 0 : coupling[0].length, growth,
+                fraction);
         Random rng = new Random(seed);
         int k = Math.min(middle.length, sampleSize);
         // I: pairs ∝ P_ij / colsum_j^{1−s}
@@ -153,16 +145,7 @@ public final class InterpolationValidation {
         }
         int n = source.length;
         int m = target.length;
-        if (n == 0 || m == 0 || middle.length == 0) {
-            throw new InvalidInputException("Interpolation validation needs cells at all three time points.");
-        }
-        if (coupling.sourceCount() != n || coupling.targetCount() != m || growth.length != n) {
-            throw new InvalidInputException("The coupling must be " + n + " x " + m + " and the growth must have " + n
-                    + " entries.");
-        }
-        if (!(fraction > 0 && fraction < 1)) {
-            throw InvalidInputException.parameter("fraction", fraction, "must lie in (0, 1)");
-        }
+        checkShapes(source, middle, target, coupling.sourceCount(), coupling.targetCount(), growth, fraction);
         Random rng = new Random(seed);
         int k = Math.min(middle.length, sampleSize);
         double[] colSums = coupling.columnSums();
@@ -206,6 +189,22 @@ public final class InterpolationValidation {
             s = e;
         }
         return distances(source, middle, target, sampledRows, sampledColumns, growth, fraction, rowOrder, colOrder);
+    }
+
+    private static void checkShapes(double[][] source, double[][] middle, double[][] target, int couplingRows,
+                                    int couplingColumns, double[] growth, double fraction) {
+        int n = source.length;
+        int m = target.length;
+        if (n == 0 || m == 0 || middle.length == 0) {
+            throw new InvalidInputException("Interpolation validation needs cells at all three time points.");
+        }
+        if (couplingRows != n || couplingColumns != m || growth.length != n) {
+            throw new InvalidInputException("The coupling must be " + n + " x " + m + " and the growth must have " + n
+                    + " entries.");
+        }
+        if (!(fraction > 0 && fraction < 1)) {
+            throw InvalidInputException.parameter("fraction", fraction, "must lie in (0, 1)");
+        }
     }
 
     private static void requireMass(double total) {

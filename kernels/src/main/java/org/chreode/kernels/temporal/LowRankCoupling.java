@@ -343,10 +343,10 @@ public final class LowRankCoupling implements CouplingOperator {
         }
         double[] rowSums = rowSums();
         int chunks = chunkCount();
-        Entries[] parts = new Entries[chunks];
+        SparseEntries[] parts = new SparseEntries[chunks];
         try (Workers workers = new Workers(threads)) {
             workers.forEachChunk(chunks, chunk -> {
-                Entries e = new Entries();
+                SparseEntries e = new SparseEntries();
                 for (int i = chunk * CHUNK_ROWS; i < Math.min(n, (chunk + 1) * CHUNK_ROWS); i++) {
                     int at = i * width;
                     if (dot(left, at, columnMax) < cut) {
@@ -354,58 +354,18 @@ public final class LowRankCoupling implements CouplingOperator {
                         continue;
                     }
                     for (int j = 0; j < m; j++) {
-                        double v = entry(at, j);
-                        if (v > 0 && v >= cut) {
-                            e.add(i, j, v);
-                        } else {
-                            e.dropped += v;
-                        }
+                        e.offer(i, j, entry(at, j), cut);
                     }
                 }
                 parts[chunk] = e;
             });
         }
-        int size = 0;
-        for (Entries e : parts) {
-            size += e.size;
-        }
-        int[] rows = new int[size];
-        int[] cols = new int[size];
-        double[] weights = new double[size];
-        int at = 0;
-        double dropped = 0;
-        for (Entries e : parts) {
-            System.arraycopy(e.rows, 0, rows, at, e.size);
-            System.arraycopy(e.cols, 0, cols, at, e.size);
-            System.arraycopy(e.weights, 0, weights, at, e.size);
-            dropped += e.dropped;
-            at += e.size;
-        }
-        return new SparseCoupling(rows, cols, weights, dropped, max);
+        return SparseEntries.join(parts, max, Double.NaN);
     }
 
     private int chunkCount() {
         return (n + CHUNK_ROWS - 1) / CHUNK_ROWS;
     }
 
-    /** Growable (row, column, weight) lists and the dropped mass of one chunk. */
-    private static final class Entries {
-        int[] rows = new int[16];
-        int[] cols = new int[16];
-        double[] weights = new double[16];
-        int size;
-        double dropped;
 
-        void add(int i, int j, double w) {
-            if (size == rows.length) {
-                rows = Arrays.copyOf(rows, size * 2);
-                cols = Arrays.copyOf(cols, size * 2);
-                weights = Arrays.copyOf(weights, size * 2);
-            }
-            rows[size] = i;
-            cols[size] = j;
-            weights[size] = w;
-            size++;
-        }
-    }
 }

@@ -216,10 +216,10 @@ public final class TileCoupling implements CouplingOperator {
         int m = g.length;
         int chunkRows = OnlineUnbalancedSinkhorn.CHUNK_ROWS;
         int chunks = (n + chunkRows - 1) / chunkRows;
-        Entries[] parts = new Entries[chunks];
+        SparseEntries[] parts = new SparseEntries[chunks];
         try (Workers workers = new Workers(threads)) {
             workers.forEachChunk(chunks, chunk -> {
-                Entries e = new Entries();
+                SparseEntries e = new SparseEntries();
                 for (int i = chunk * chunkRows; i < Math.min(n, (chunk + 1) * chunkRows); i++) {
                     if (f[i] == Double.NEGATIVE_INFINITY || rowMax[i] < logCut) {
                         continue;
@@ -237,44 +237,8 @@ public final class TileCoupling implements CouplingOperator {
                 parts[chunk] = e;
             });
         }
-        int size = 0;
-        for (Entries e : parts) {
-            size += e.size;
-        }
-        int[] rows = new int[size];
-        int[] cols = new int[size];
-        double[] weights = new double[size];
-        int at = 0;
-        double kept = 0;
-        for (Entries e : parts) {
-            System.arraycopy(e.rows, 0, rows, at, e.size);
-            System.arraycopy(e.cols, 0, cols, at, e.size);
-            System.arraycopy(e.weights, 0, weights, at, e.size);
-            for (int k = 0; k < e.size; k++) {
-                kept += e.weights[k];
-            }
-            at += e.size;
-        }
-        return new SparseCoupling(rows, cols, weights, Math.max(0.0, total - kept), Math.exp(logMax));
+        return SparseEntries.join(parts, Math.exp(logMax), total);
     }
 
-    /** Growable (row, column, weight) lists of one chunk. */
-    private static final class Entries {
-        int[] rows = new int[16];
-        int[] cols = new int[16];
-        double[] weights = new double[16];
-        int size;
 
-        void add(int i, int j, double w) {
-            if (size == rows.length) {
-                rows = Arrays.copyOf(rows, size * 2);
-                cols = Arrays.copyOf(cols, size * 2);
-                weights = Arrays.copyOf(weights, size * 2);
-            }
-            rows[size] = i;
-            cols[size] = j;
-            weights[size] = w;
-            size++;
-        }
-    }
 }

@@ -1,11 +1,10 @@
 package org.chreode.jobs.temporal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.chreode.jobs.temporal.TemporalGrowthAndCellSetTest.run;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,15 +14,12 @@ import java.util.Map;
 import java.util.Random;
 
 import org.chreode.jobs.SparkTestBase;
-import org.chreode.jobs.cli.ChreodeCli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import picocli.CommandLine;
 
 /**
  * {@code chreode temporal --rank 2} (FRLC per pair) on a two-cluster time course: clusters A and B 8 apart in 5-D,
@@ -64,14 +60,6 @@ class TemporalLowRankTest extends SparkTestBase {
                 "50");
         run("temporal", "--input", input.toString(), "--output", dir.resolve("full").toString(), "--features",
                 "x0,x1,x2,x3,x4", "--from", "A");
-    }
-
-    private static void run(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = ChreodeCli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter()));
-        cli.setErr(new PrintWriter(err));
-        assertEquals(0, cli.execute(args), err.toString());
     }
 
     @Test

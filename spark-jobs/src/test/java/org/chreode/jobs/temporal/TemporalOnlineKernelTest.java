@@ -1,11 +1,10 @@
 package org.chreode.jobs.temporal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.chreode.jobs.temporal.TemporalGrowthAndCellSetTest.run;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +14,6 @@ import java.util.Map;
 
 import org.apache.spark.sql.Row;
 import org.chreode.jobs.SparkTestBase;
-import org.chreode.jobs.cli.ChreodeCli;
 import org.chreode.kernels.SharedData;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,8 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-import picocli.CommandLine;
 
 /**
  * {@code chreode temporal --kernel online} (coordinates only, every output a reduction of the recomputed coupling on
@@ -58,14 +54,6 @@ class TemporalOnlineKernelTest extends SparkTestBase {
                 "--features", "x,y", "--growth-col", "g", "--growth-iters", "2", "--tau-a", "0.8",
                 "--epsilon", "0.01", "--threshold", "0", "--tolerance", "1e-12", "--kernel", "online", "--top-k", "3",
                 "--no-cell-types");
-    }
-
-    private static void run(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = ChreodeCli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter()));
-        cli.setErr(new PrintWriter(err));
-        assertEquals(0, cli.execute(args), err.toString());
     }
 
     @Test
