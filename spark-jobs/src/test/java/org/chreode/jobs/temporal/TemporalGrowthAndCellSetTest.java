@@ -44,7 +44,7 @@ class TemporalGrowthAndCellSetTest extends SparkTestBase {
 
     private static Path out;
 
-    static List<String> table() {
+    public static List<String> table() {
         List<String> rows = new ArrayList<>(List.of("cell_id,day,cell_type,x,y,g"));
         Random rng = new Random(5);
         for (int d = 0; d < 3; d++) {
@@ -59,7 +59,7 @@ class TemporalGrowthAndCellSetTest extends SparkTestBase {
         return rows;
     }
 
-    static int run(String... args) {
+    public static int run(String... args) {
         StringWriter err = new StringWriter();
         CommandLine cli = ChreodeCli.commandLine();
         cli.setOut(new PrintWriter(new StringWriter()));

@@ -1,7 +1,7 @@
 package org.chreode.jobs.temporal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.chreode.jobs.temporal.TemporalGrowthAndCellSetTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package org.chreode.jobs.temporal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.chreode.jobs.temporal.TemporalGrowthAndCellSetTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.spark.sql.Row;
 import org.chreode.jobs.SparkTestBase;
 import org.chreode.kernels.SharedData;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,70 +146,15 @@ class TemporalOnlineKernelTest extends SparkTestBase {
     }
 
     private static void assertCouplingsAgree(String data, String pair) {
-        Map<String, Double> stored = coupling(dir.resolve(data + "-stored/couplings/" + pair + ".parquet"));
-        Map<String, Double> online = coupling(dir.resolve(data + "-online/couplings/" + pair + ".parquet"));
-        assertEquals(stored.keySet(), online.keySet(), data + " " + pair);
-        double max = stored.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        assertTrue(max > 0);
-        for (Map.Entry<String, Double> e : stored.entrySet()) {
-            assertEquals(e.getValue(), online.get(e.getKey()), RELATIVE * max, data + " " + pair + " " + e.getKey());
-        }
+        TemporalOutputs.assertCouplingsAgree(dir.resolve(data + "-stored"), dir.resolve(data + "-online"), pair,
+                RELATIVE);
     }
 
     private static Map<String, Double> coupling(Path parquet) {
-        Map<String, Double> w = new HashMap<>();
-        for (Row r : spark.read().parquet(parquet.toString()).collectAsList()) {
-            w.put(r.getString(0) + "|" + r.getString(1), r.getDouble(2));
-        }
-        return w;
+        return TemporalOutputs.coupling(spark, parquet);
     }
 
-    /** Same header, same text columns, numeric columns equal to 1e-7 relative to the column's largest value. */
     private static void assertCsvAgree(String data, String name) throws IOException {
-        List<String[]> stored = csv(dir.resolve(data + "-stored/" + name));
-        List<String[]> online = csv(dir.resolve(data + "-online/" + name));
-        assertEquals(String.join(",", stored.get(0)), String.join(",", online.get(0)), name);
-        assertEquals(stored.size(), online.size(), name);
-        int columns = stored.get(0).length;
-        List<Double> scale = new ArrayList<>();
-        for (int c = 0; c < columns; c++) {
-            double m = 0;
-            for (String[] row : stored.subList(1, stored.size())) {
-                m = Math.max(m, Math.abs(number(row[c])));
-            }
-            scale.add(m);
-        }
-        int numbers = 0;
-        for (int r = 1; r < stored.size(); r++) {
-            for (int c = 0; c < columns; c++) {
-                String a = stored.get(r)[c];
-                String b = online.get(r)[c];
-                double x = number(a);
-                if (Double.isNaN(x)) {
-                    assertEquals(a, b, name + " row " + r + " column " + stored.get(0)[c]);
-                } else {
-                    assertEquals(x, number(b), RELATIVE * Math.max(scale.get(c), 1e-300),
-                            data + " " + name + " row " + r + " column " + stored.get(0)[c]);
-                    numbers++;
-                }
-            }
-        }
-        assertTrue(numbers > 0, name + " has no numbers to compare");
-    }
-
-    private static double number(String s) {
-        try {
-            return Double.parseDouble(s);
-        } catch (NumberFormatException e) {
-            return Double.NaN;
-        }
-    }
-
-    private static List<String[]> csv(Path file) throws IOException {
-        List<String[]> out = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            out.add(line.split(",", -1));
-        }
-        return out;
+        TemporalOutputs.assertCsvAgree(dir.resolve(data + "-stored"), dir.resolve(data + "-online"), name, RELATIVE);
     }
 }
