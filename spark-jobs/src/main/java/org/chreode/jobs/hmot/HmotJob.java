@@ -225,11 +225,7 @@ public final class HmotJob {
             timings.put("write_seconds", seconds(writeStart));
             timings.put("total_seconds", seconds(start));
             run.put("timings", timings);
-            try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
-                SnapshotOutputWriter.writeRunJson(run, s);
-            }
-            out.commit();
-            finalPath = out.path();
+            finalPath = SnapshotOutputWriter.commitWithRunJson(out, run);
         }
         return new Report(finalPath, solution, run);
     }

@@ -269,6 +269,18 @@ public final class SnapshotOutputWriter {
         }
     }
 
+    /**
+     * The last step of every job's output: writes {@code run} as run.json into {@code out}, commits (the rename that
+     * makes the output appear whole) and returns the final path.
+     */
+    public static String commitWithRunJson(AtomicOutput out, Map<String, ?> run) throws IOException {
+        try (OutputStream s = out.create(RUN_JSON)) {
+            writeRunJson(run, s);
+        }
+        out.commit();
+        return out.path();
+    }
+
     /** Writes {@code tree} as pretty JSON; values are first passed through {@link #jsonValue(Object)}. */
     public static void writeRunJson(Map<String, ?> tree, OutputStream stream) throws IOException {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -181,11 +181,7 @@ public final class RefineJob {
             run.put("spark", Map.of("version", spark.version(), "master", spark.sparkContext().master(),
                     "app_id", spark.sparkContext().applicationId(),
                     "default_parallelism", spark.sparkContext().defaultParallelism()));
-            try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
-                SnapshotOutputWriter.writeRunJson(run, s);
-            }
-            out.commit();
-            finalPath = out.path();
+            finalPath = SnapshotOutputWriter.commitWithRunJson(out, run);
         }
         LOG.info("{}: wrote {} (total {} s)", NAME, finalPath, (System.nanoTime() - start) / 1e9);
         return new Report(finalPath, run);

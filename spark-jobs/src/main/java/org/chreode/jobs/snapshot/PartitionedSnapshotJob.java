@@ -228,11 +228,7 @@ public final class PartitionedSnapshotJob {
             if (request.extension() != null) {
                 request.extension().write(out, input, result, run);
             }
-            try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
-                SnapshotOutputWriter.writeRunJson(run, s);
-            }
-            out.commit();
-            finalPath = out.path();
+            finalPath = SnapshotOutputWriter.commitWithRunJson(out, run);
         }
         LOG.info("{}: wrote {} (total {})", NAME, finalPath,
                 LoggingIterationListener.seconds(System.nanoTime() - start));

@@ -1,7 +1,6 @@
 package org.chreode.jobs.snapshot;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.Serializable;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -141,11 +140,7 @@ public final class SnapshotJob {
                 request.extension().write(out, input, result, run);
             }
             SnapshotReport.write(out, result, run, figures);
-            try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
-                SnapshotOutputWriter.writeRunJson(run, s);
-            }
-            out.commit();
-            finalPath = out.path();
+            finalPath = SnapshotOutputWriter.commitWithRunJson(out, run);
         }
         LOG.info("{}: wrote {} in {} (total {})", NAME, finalPath,
                 LoggingIterationListener.seconds(System.nanoTime() - solved),

@@ -565,11 +565,7 @@ public final class TemporalJob {
                 timings.put("write_seconds", seconds(writeStart));
                 timings.put("total_seconds", seconds(start));
                 run.put("timings", timings);
-                try (OutputStream s = out.create(SnapshotOutputWriter.RUN_JSON)) {
-                    SnapshotOutputWriter.writeRunJson(run, s);
-                }
-                out.commit();
-                finalPath = out.path();
+                finalPath = SnapshotOutputWriter.commitWithRunJson(out, run);
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot write the output: " + e.getMessage(), e);
             } catch (RuntimeException e) {

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code chreode refine} (full mode, Hierarchical Refinement as Spark tasks) on a real standalone cluster — a master
@@ -61,11 +58,7 @@ class RefineStandaloneClusterTest extends SparkTestBase {
             List<String> args = new ArrayList<>(List.of("refine", "--source", source.toString(), "--target",
                     target.toString(), "--output", out.toString()));
             args.addAll(SOLVER);
-            StringWriter err = new StringWriter();
-            CommandLine cli = ChreodeCli.commandLine();
-            cli.setErr(new PrintWriter(err));
-            cli.setOut(new PrintWriter(new StringWriter()));
-            assertEquals(0, cli.execute(args.toArray(String[]::new)), err.toString());
+            SnapshotRuns.runCli(args);
             localPairs = Files.readAllLines(out.resolve(RefineJob.PAIRS_CSV));
             localRun = new ObjectMapper().readTree(out.resolve("run.json").toFile());
         } finally {

@@ -26,12 +26,17 @@ final class SnapshotRuns {
         List<String> args = new ArrayList<>(List.of("snapshot", "--input", input.toString(), "--output",
                 out.toString()));
         args.addAll(options);
+        runCli(args);
+        return out;
+    }
+
+    /** Any chreode command in this JVM (embedded local mode); asserts exit 0, the error output in the message. */
+    static void runCli(List<String> args) {
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new ChreodeCli());
+        CommandLine cli = ChreodeCli.commandLine();
         cli.setErr(new PrintWriter(err));
         cli.setOut(new PrintWriter(new StringWriter()));
         assertEquals(0, cli.execute(args.toArray(String[]::new)), err.toString());
-        return out;
     }
 
     /**

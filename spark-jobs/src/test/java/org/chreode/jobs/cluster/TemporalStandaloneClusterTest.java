@@ -3,8 +3,6 @@ package org.chreode.jobs.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code chreode temporal --kernel online} on a real standalone cluster (a master and two 1-core workers, each its
@@ -52,11 +49,7 @@ class TemporalStandaloneClusterTest extends SparkTestBase {
             List<String> args = new ArrayList<>(List.of("temporal", "--input", input.toString(), "--output",
                     local.toString()));
             args.addAll(OPTIONS);
-            StringWriter err = new StringWriter();
-            CommandLine cli = ChreodeCli.commandLine();
-            cli.setErr(new PrintWriter(err));
-            cli.setOut(new PrintWriter(new StringWriter()));
-            assertEquals(0, cli.execute(args.toArray(String[]::new)), err.toString());
+            SnapshotRuns.runCli(args);
         } finally {
             cluster = StandaloneCluster.await(starting, StandaloneCluster.START_TIMEOUT.plusSeconds(30));
         }
