@@ -21,7 +21,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.chreode.jobs.ChreodeVersion;
 import org.chreode.jobs.Failures;
 import org.chreode.jobs.io.AtomicOutput;
 import org.chreode.jobs.io.SnapshotOutputWriter;
@@ -656,17 +655,8 @@ public final class HmotJob {
 
     private static Map<String, Object> runJson(Request request, TemporalInput input, Chain c, Solution s) {
         Params params = request.params();
-        Map<String, Object> run = new LinkedHashMap<>();
-        run.put("command", "hmot");
-        run.put("version", ChreodeVersion.get());
-        run.put("command_line", request.commandLine());
-        run.put("input", Map.of("path", request.input(), "format", input.format(), "cells", input.ids().length,
-                "features", input.featureNames().length));
-        Map<String, Object> columns = new LinkedHashMap<>();
-        columns.put("id", request.columns().idCol());
-        columns.put("time", request.columns().timeCol());
-        columns.put("cell_type", request.columns().cellTypeCol());
-        run.put("columns", columns);
+        Map<String, Object> run = TemporalTableReader.runHeader("hmot", request.commandLine(), request.input(),
+                input, request.columns());
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("ranks", params.ranks());
         p.put("supervised_times", params.supervisedTimes());

@@ -26,7 +26,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.chreode.jobs.ChreodeVersion;
 import org.chreode.jobs.Failures;
 import org.chreode.jobs.TaskBudget;
 import org.chreode.jobs.io.AtomicOutput;
@@ -585,17 +584,8 @@ public final class TemporalJob {
                                                TreeMap<Double, List<Integer>> groups, GrowthOptions growth,
                                                Backend backend, int threads, long budget) {
         Params params = request.params();
-        Map<String, Object> run = new LinkedHashMap<>();
-        run.put("command", "temporal");
-        run.put("version", ChreodeVersion.get());
-        run.put("command_line", request.commandLine());
-        run.put("input", Map.of("path", request.input(), "format", input.format(), "cells", input.ids().length,
-                "features", input.featureNames().length));
-        Map<String, Object> columns = new LinkedHashMap<>();
-        columns.put("id", request.columns().idCol());
-        columns.put("time", request.columns().timeCol());
-        columns.put("cell_type", request.columns().cellTypeCol());
-        run.put("columns", columns);
+        Map<String, Object> run = TemporalTableReader.runHeader("temporal", request.commandLine(), request.input(),
+                input, request.columns());
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("epsilon", params.epsilon());
         parameters.put("tau_a", params.tauA());

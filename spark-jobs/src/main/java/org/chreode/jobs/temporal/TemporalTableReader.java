@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.chreode.jobs.ChreodeVersion;
 import org.chreode.jobs.io.H5adReader;
 import org.chreode.jobs.io.SnapshotColumns;
 import org.chreode.jobs.io.SnapshotTableReader;
@@ -331,5 +333,25 @@ public final class TemporalTableReader {
 
     static boolean isString(DataType type) {
         return type instanceof StringType;
+    }
+
+    /**
+     * The run.json fields every time-course command starts with: command, version, command line, input (path, format,
+     * cells, features) and the columns used.
+     */
+    public static Map<String, Object> runHeader(String command, List<String> commandLine, String inputPath,
+                                                TemporalInput input, Columns columns) {
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("command", command);
+        run.put("version", ChreodeVersion.get());
+        run.put("command_line", commandLine);
+        run.put("input", Map.of("path", inputPath, "format", input.format(), "cells", input.ids().length,
+                "features", input.featureNames().length));
+        Map<String, Object> used = new LinkedHashMap<>();
+        used.put("id", columns.idCol());
+        used.put("time", columns.timeCol());
+        used.put("cell_type", columns.cellTypeCol());
+        run.put("columns", used);
+        return run;
     }
 }
