@@ -53,8 +53,10 @@ import org.chreode.kernels.temporal.UnbalancedSinkhorn;
 
 /**
  * {@code chreode temporal}: unbalanced entropic OT between time points (spec {@code unbalanced_temporal_ot.md}),
- * one Spark task per time pair (features broadcast), then on the driver: sparse couplings, growth, cell-type
- * transition tables, fates by chaining pulls, run.json; all written through {@link AtomicOutput}.
+ * one Spark task per time pair (features broadcast; stored, online or low-rank, {@link Backend}). Each task reduces
+ * its coupling in place (growth, cell-type tables, sparse export) and its solution stays persisted on the executor:
+ * couplings are written from there, and fates, descendants and ancestors chain {@link ExecutorCoupling}s (one-task
+ * jobs), so nothing n × m reaches the driver. Everything is written through {@link AtomicOutput}.
  */
 public final class TemporalJob {
 
