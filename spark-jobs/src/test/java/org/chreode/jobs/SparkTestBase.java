@@ -40,6 +40,17 @@ public abstract class SparkTestBase {
     }
 
     /** Writes {@code lines} (joined by newlines) to {@code dir/name}. */
+    /** A chreode command in this JVM (embedded local mode); asserts exit 0 with the error output as the message. */
+    public static int runCli(String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = org.chreode.jobs.cli.ChreodeCli.commandLine();
+        cli.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+        cli.setErr(new java.io.PrintWriter(err));
+        int exit = cli.execute(args);
+        org.junit.jupiter.api.Assertions.assertEquals(0, exit, err.toString());
+        return exit;
+    }
+
     protected static Path writeFile(Path dir, String name, String... lines) {
         try {
             Path file = dir.resolve(name);

@@ -456,6 +456,7 @@ public final class OnlineUnbalancedSinkhorn {
         }
     }
 
+    /** ‖marginal − w ⊙ exp(−pot/λ)‖₁ with pot/λ = pot·(1 − τ)/(τ ε) (0 for τ = 1); shared with the dense solver. */
     static double marginalError(double[] marginal, double[] w, double[] pot, double tau, double epsilon) {
         double s = 0;
         for (int i = 0; i < w.length; i++) {

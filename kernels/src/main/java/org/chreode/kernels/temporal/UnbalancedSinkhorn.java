@@ -370,30 +370,12 @@ public final class UnbalancedSinkhorn {
             for (double r : rows) {
                 total += r;
             }
-            double rowError = marginalError(rows, a, f, tauA);
-            double colError = marginalError(cols, b, g, tauB);
+            double rowError = OnlineUnbalancedSinkhorn.marginalError(rows, a, f, tauA, epsilon);
+            double colError = OnlineUnbalancedSinkhorn.marginalError(cols, b, g, tauB, epsilon);
             Convergence convergence = new Convergence(status, iterations, log.recorded(), error,
                     Math.max(rowError, colError), epsilon, log.history());
-            return new Result(f, g, epsilon, tauA, tauB, convergence, rowError, colError, l1(rows, a), l1(cols, b),
-                    total);
-        }
-
-        /** ‖marginal − w ⊙ exp(−pot/λ)‖₁ with pot/λ = pot·(1 − τ)/(τ ε) (0 for τ = 1). */
-        private double marginalError(double[] marginal, double[] w, double[] pot, double tau) {
-            double s = 0;
-            for (int i = 0; i < w.length; i++) {
-                double target = w[i] > 0 ? w[i] * Math.exp(-pot[i] * (1 - tau) / (tau * epsilon)) : 0.0;
-                s += Math.abs(marginal[i] - target);
-            }
-            return s;
-        }
-
-        private double l1(double[] x, double[] y) {
-            double s = 0;
-            for (int i = 0; i < x.length; i++) {
-                s += Math.abs(x[i] - y[i]);
-            }
-            return s;
+            return new Result(f, g, epsilon, tauA, tauB, convergence, rowError, colError,
+                    OnlineUnbalancedSinkhorn.l1(rows, a), OnlineUnbalancedSinkhorn.l1(cols, b), total);
         }
 
         /**

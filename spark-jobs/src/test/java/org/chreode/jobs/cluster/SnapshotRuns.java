@@ -3,8 +3,6 @@ package org.chreode.jobs.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.chreode.jobs.SparkTestBase;
 import org.chreode.jobs.cli.ChreodeCli;
-import picocli.CommandLine;
 
 /** The snapshot command run locally and through SparkSubmit, and the comparison of their cells.csv (cluster tests). */
 final class SnapshotRuns {
@@ -32,11 +30,7 @@ final class SnapshotRuns {
 
     /** Any chreode command in this JVM (embedded local mode); asserts exit 0, the error output in the message. */
     static void runCli(List<String> args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = ChreodeCli.commandLine();
-        cli.setErr(new PrintWriter(err));
-        cli.setOut(new PrintWriter(new StringWriter()));
-        assertEquals(0, cli.execute(args.toArray(String[]::new)), err.toString());
+        SparkTestBase.runCli(args.toArray(String[]::new));
     }
 
     /**

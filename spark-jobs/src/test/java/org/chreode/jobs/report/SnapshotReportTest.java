@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +20,6 @@ import javax.imageio.ImageIO;
 
 import org.chreode.jobs.SnapshotFixtures;
 import org.chreode.jobs.SparkTestBase;
-import org.chreode.jobs.cli.ChreodeCli;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import picocli.CommandLine;
 
 /**
  * report.html end to end (docs/report.md): written next to run.json by {@code snapshot} and {@code demo}, listed in
@@ -43,16 +39,6 @@ class SnapshotReportTest extends SparkTestBase {
 
     @TempDir
     Path dir;
-
-    private static int execute(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = ChreodeCli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter()));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        assertEquals(0, exit, err.toString());
-        return exit;
-    }
 
     /** The images of the page, decoded; asserts each is a PNG ImageIO can read. */
     private static List<BufferedImage> images(String html) throws Exception {
@@ -93,7 +79,7 @@ class SnapshotReportTest extends SparkTestBase {
     void snapshotReportEmbedsFiguresConvergenceAndParameters() throws Exception {
         Path input = SnapshotFixtures.bifurcation(dir, "bifurcation.csv");
         Path output = dir.resolve("out");
-        execute("snapshot", "--input", input.toString(), "--output", output.toString(), "--stages", "5",
+        runCli("snapshot", "--input", input.toString(), "--output", output.toString(), "--stages", "5",
                 "--max-iterations", "5000", "--epsilon", "0.1", "--epsilon-target", "0.05", "--outlier-cost", "3");
 
         Path report = output.resolve(SnapshotReport.REPORT_HTML);
@@ -136,14 +122,14 @@ class SnapshotReportTest extends SparkTestBase {
         Assumptions.assumeTrue(Files.isExecutable(chromium), "no /usr/bin/chromium: screenshot skipped");
         Path input = SnapshotFixtures.bifurcation(dir, "bifurcation.csv");
         Path output = dir.resolve("out");
-        execute("snapshot", "--input", input.toString(), "--output", output.toString(), "--stages", "5");
+        runCli("snapshot", "--input", input.toString(), "--output", output.toString(), "--stages", "5");
         screenshot(chromium, output.resolve(SnapshotReport.REPORT_HTML));
     }
 
     @Test
     void demoOutputHasTheReport() throws Exception {
         Path output = dir.resolve("demo");
-        execute("demo", "--output", output.toString(), "--cells", "300", "--fates", "2", "--dim", "3", "--seed",
+        runCli("demo", "--output", output.toString(), "--cells", "300", "--fates", "2", "--dim", "3", "--seed",
                 "3", "--futures", "20");
         Path report = output.resolve(SnapshotReport.REPORT_HTML);
         String html = Files.readString(report);

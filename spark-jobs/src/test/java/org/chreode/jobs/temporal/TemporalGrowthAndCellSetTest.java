@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +16,6 @@ import java.util.Random;
 
 import org.apache.spark.sql.Row;
 import org.chreode.jobs.SparkTestBase;
-import org.chreode.jobs.cli.ChreodeCli;
 import org.chreode.kernels.temporal.TransportMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import picocli.CommandLine;
 
 /**
  * {@code chreode temporal} with a growth prior ({@code --growth-col}, 2 growth rounds), a cell set ({@code --from A})
@@ -59,21 +55,11 @@ class TemporalGrowthAndCellSetTest extends SparkTestBase {
         return rows;
     }
 
-    public static int run(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cli = ChreodeCli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter()));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        assertEquals(0, exit, err.toString());
-        return exit;
-    }
-
     @BeforeAll
     static void runCommand() {
         Path input = writeFile(dir, "course.csv", table().toArray(new String[0]));
         out = dir.resolve("out");
-        run("temporal", "--input", input.toString(), "--output", out.toString(), "--features", "x,y",
+        runCli("temporal", "--input", input.toString(), "--output", out.toString(), "--features", "x,y",
                 "--growth-col", "g", "--growth-iters", "2", "--tau-a", "0.8", "--epsilon", "0.01",
                 "--threshold", "0", "--from", "A", "--validate-interpolation");
     }
@@ -223,7 +209,7 @@ class TemporalGrowthAndCellSetTest extends SparkTestBase {
         Path input = writeFile(dir, "course2.csv", table().toArray(new String[0]));
         Path ids = writeFile(dir, "ids.txt", "c1_3", "", "c1_5", "c0_1");
         Path output = dir.resolve("ids-out");
-        run("temporal", "--input", input.toString(), "--output", output.toString(), "--features", "x,y",
+        runCli("temporal", "--input", input.toString(), "--output", output.toString(), "--features", "x,y",
                 "--tau-a", "0.8", "--epsilon", "0.01", "--threshold", "0", "--from-ids", ids.toString(),
                 "--from-time", "1", "--no-cell-types", "--proliferation-col", "g");
         List<String> desc = Files.readAllLines(output.resolve("descendants.csv"));

@@ -1,6 +1,5 @@
 package org.chreode.jobs.temporal;
 
-import static org.chreode.jobs.temporal.TemporalGrowthAndCellSetTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,10 +54,10 @@ class TemporalLowRankTest extends SparkTestBase {
     @BeforeAll
     static void runBoth() {
         Path input = writeFile(dir, "clusters.csv", table().toArray(new String[0]));
-        run("temporal", "--input", input.toString(), "--output", dir.resolve("rank2").toString(), "--features",
+        runCli("temporal", "--input", input.toString(), "--output", dir.resolve("rank2").toString(), "--features",
                 "x0,x1,x2,x3,x4", "--rank", "2", "--from", "A", "--validate-interpolation", "--validation-size",
                 "50");
-        run("temporal", "--input", input.toString(), "--output", dir.resolve("full").toString(), "--features",
+        runCli("temporal", "--input", input.toString(), "--output", dir.resolve("full").toString(), "--features",
                 "x0,x1,x2,x3,x4", "--from", "A");
     }
 

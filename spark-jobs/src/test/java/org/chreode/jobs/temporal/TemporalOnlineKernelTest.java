@@ -1,6 +1,5 @@
 package org.chreode.jobs.temporal;
 
-import static org.chreode.jobs.temporal.TemporalGrowthAndCellSetTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,16 +39,16 @@ class TemporalOnlineKernelTest extends SparkTestBase {
         Path fixture = SharedData.data("moscot_temporal").resolve("moscot_temporal_tests.h5ad");
         Path course = writeFile(dir, "course.csv", TemporalGrowthAndCellSetTest.table().toArray(new String[0]));
         for (String kernel : new String[] {"stored", "online"}) {
-            run("temporal", "--input", fixture.toString(), "--output", dir.resolve("moscot-" + kernel).toString(),
+            runCli("temporal", "--input", fixture.toString(), "--output", dir.resolve("moscot-" + kernel).toString(),
                     "--use-x", "--local-pca", "50", "--epsilon", "0.5", "--tau-a", String.valueOf(1 / 1.5),
                     "--tau-b", String.valueOf(10 / 10.5), "--threshold", "0", "--tolerance", "1e-12",
                     "--kernel", kernel);
-            run("temporal", "--input", course.toString(), "--output", dir.resolve("course-" + kernel).toString(),
+            runCli("temporal", "--input", course.toString(), "--output", dir.resolve("course-" + kernel).toString(),
                     "--features", "x,y", "--growth-col", "g", "--growth-iters", "2", "--tau-a", "0.8",
                     "--epsilon", "0.01", "--threshold", "0", "--tolerance", "1e-12", "--from", "A",
                     "--validate-interpolation", "--kernel", kernel, "--threads", "2");
         }
-        run("temporal", "--input", course.toString(), "--output", dir.resolve("course-top3").toString(),
+        runCli("temporal", "--input", course.toString(), "--output", dir.resolve("course-top3").toString(),
                 "--features", "x,y", "--growth-col", "g", "--growth-iters", "2", "--tau-a", "0.8",
                 "--epsilon", "0.01", "--threshold", "0", "--tolerance", "1e-12", "--kernel", "online", "--top-k", "3",
                 "--no-cell-types");
